@@ -1,0 +1,203 @@
+//! The HTTP surface: `POST /` for the AWS API, `/_dxemu/*` for the emulator itself.
+
+use super::generated::dispatch::dispatch;
+use super::generated::service::DirectConnect;
+use super::{AccountMap, ApiError, Operation, RequestContext};
+use crate::clock::Clock;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+const JSON_11: &str = "application/x-amz-json-1.1";
+
+/// What the HTTP layer needs from the emulator besides the operations.
+pub trait Backend: DirectConnect {
+    /// Runs before every operation (the lifecycle engine catches up here).
+    fn prepare(&self, cx: &RequestContext) -> Result<(), ApiError>;
+}
+
+/// Shared state of the HTTP handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub backend: Arc<dyn Backend>,
+    pub accounts: Arc<AccountMap>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Builds the router for the AWS API and the emulator's own endpoints.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", post(aws_api))
+        .route("/_dxemu/health", get(health))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn health() -> Response {
+    let body = serde_json::json!({
+        "status": "ok",
+        "service": "dxemu",
+        "version": env!("CARGO_PKG_VERSION"),
+        "operations": super::generated::OPERATION_COUNT,
+    });
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn not_found() -> Response {
+    let err = ApiError::new(
+        super::ErrorCode::UnknownOperationException,
+        "dxemu answers the Direct Connect API on POST / and its own endpoints under /_dxemu/",
+    );
+    let mut resp = error_response(&err, &uuid::Uuid::new_v4().to_string());
+    *resp.status_mut() = StatusCode::NOT_FOUND;
+    resp
+}
+
+async fn aws_api(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let identity = state.accounts.resolve(auth);
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+    let op = parse_target(target);
+    let op_name = match (&op, target) {
+        (Ok(op), _) => op.name().to_string(),
+        (Err(_), Some(t)) => t.chars().take(80).collect(),
+        (Err(_), None) => "-".to_string(),
+    };
+    let cx = RequestContext {
+        request_id: request_id.clone(),
+        account: identity.account,
+        region: identity.region,
+        now_ms: state.clock.now_ms(),
+    };
+    let result = match op {
+        Ok(op) => run(state.backend.clone(), cx.clone(), op, body).await,
+        Err(e) => Err(e),
+    };
+    let resp = match result {
+        Ok(bytes) => {
+            let mut resp = Response::new(Body::from(bytes));
+            set_common_headers(&mut resp, &request_id);
+            resp
+        }
+        Err(err) => error_response(&err, &request_id),
+    };
+    let status = resp.status().as_u16();
+    let latency_us = started.elapsed().as_micros() as u64;
+    if status >= 500 {
+        tracing::error!(operation = %op_name, account = %cx.account, region = %cx.region, status, latency_us, request_id = %request_id, "request");
+    } else {
+        tracing::info!(operation = %op_name, account = %cx.account, region = %cx.region, status, latency_us, "request");
+    }
+    resp
+}
+
+/// Parses the JSON body and runs the operation on a blocking thread (the store is synchronous).
+async fn run(
+    backend: Arc<dyn Backend>,
+    cx: RequestContext,
+    op: Operation,
+    body: Bytes,
+) -> Result<Vec<u8>, ApiError> {
+    let value: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::serialization(format!("The request body is not valid JSON: {e}"))
+        })?
+    };
+    let joined = tokio::task::spawn_blocking(move || {
+        backend.prepare(&cx)?;
+        dispatch(backend.as_ref(), &cx, op, value)
+    })
+    .await;
+    match joined {
+        Ok(result) => result,
+        Err(e) => {
+            tracing::error!(error = %e, operation = op.name(), "operation task failed");
+            Err(ApiError::server("An internal error occurred"))
+        }
+    }
+}
+
+fn parse_target(target: Option<&str>) -> Result<Operation, ApiError> {
+    let unknown = |t: &str| {
+        ApiError::new(
+            super::ErrorCode::UnknownOperationException,
+            format!("Operation {t} is not recognized"),
+        )
+    };
+    let Some(target) = target else {
+        return Err(ApiError::new(
+            super::ErrorCode::UnknownOperationException,
+            "Missing X-Amz-Target header",
+        ));
+    };
+    let name = target
+        .strip_prefix(Operation::TARGET_PREFIX)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .ok_or_else(|| unknown(target))?;
+    Operation::from_name(name).ok_or_else(|| unknown(target))
+}
+
+fn set_common_headers(resp: &mut Response, request_id: &str) {
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_11));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+}
+
+fn error_response(err: &ApiError, request_id: &str) -> Response {
+    let body = serde_json::json!({ "__type": err.code.as_str(), "message": err.message });
+    let mut resp = Response::new(Body::from(body.to_string()));
+    *resp.status_mut() =
+        StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    set_common_headers(&mut resp, request_id);
+    resp.headers_mut().insert(
+        "x-amzn-errortype",
+        HeaderValue::from_static(err.code.as_str()),
+    );
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(
+            parse_target(Some("OvertureService.DescribeConnections")).unwrap(),
+            Operation::DescribeConnections
+        );
+        for bad in [
+            "DescribeConnections",
+            "OvertureService.Nope",
+            "Other.DescribeConnections",
+        ] {
+            assert_eq!(
+                parse_target(Some(bad)).unwrap_err().code,
+                super::super::ErrorCode::UnknownOperationException
+            );
+        }
+        assert!(parse_target(None).is_err());
+    }
+}

@@ -1,0 +1,17 @@
+//! The AWS JSON 1.1 wire layer: HTTP in, typed calls to the service out.
+//!
+//! Nothing here knows about storage; nothing in `service` knows about HTTP.
+
+mod context;
+mod error;
+pub mod generated;
+pub mod http;
+mod identity;
+pub mod validate;
+pub mod wire;
+
+pub use context::RequestContext;
+pub use error::ApiError;
+pub use generated::errors::ErrorCode;
+pub use generated::operation::Operation;
+pub use identity::{AccountMap, Identity, is_account_id};

@@ -1,0 +1,106 @@
+//! Command line and environment configuration.
+
+use crate::StartError;
+use crate::api::AccountMap;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// dxemu: a local emulator of the AWS Direct Connect API.
+#[derive(Debug, Parser)]
+#[command(name = "dxemu", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the emulator.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "DXEMU_LISTEN", default_value = "127.0.0.1:4566")]
+    pub listen: SocketAddr,
+
+    /// Directory of the embedded store.
+    #[arg(long, env = "DXEMU_DATA_DIR", default_value = "./.dxemu")]
+    pub data_dir: PathBuf,
+
+    /// Keep nothing on disk.
+    #[arg(long, env = "DXEMU_IN_MEMORY")]
+    pub in_memory: bool,
+
+    /// Account of requests whose access key is neither an account id nor mapped.
+    #[arg(long, env = "DXEMU_DEFAULT_ACCOUNT", default_value = "123456789012")]
+    pub default_account: String,
+
+    /// Region of requests that carry no credential scope.
+    #[arg(long, env = "DXEMU_DEFAULT_REGION", default_value = "us-east-1")]
+    pub default_region: String,
+
+    /// Access key to account mappings, `KEY=ACCOUNT` (repeat, or comma-separate).
+    #[arg(long, env = "DXEMU_ACCOUNT_MAP", value_delimiter = ',')]
+    pub account_map: Vec<String>,
+
+    /// A file of `KEY=ACCOUNT` lines (blank lines and `#` comments allowed).
+    #[arg(long, env = "DXEMU_ACCOUNT_MAP_FILE")]
+    pub account_map_file: Option<PathBuf>,
+
+    /// Active dedicated connections an account may have per location and region.
+    #[arg(long, env = "DXEMU_MAX_CONNECTIONS_PER_LOCATION", default_value_t = 10)]
+    pub max_connections_per_location: usize,
+}
+
+impl ServeArgs {
+    /// Defaults for embedding and tests: in memory, loopback, any free port.
+    pub fn for_tests() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: PathBuf::from("./.dxemu"),
+            in_memory: true,
+            default_account: "123456789012".into(),
+            default_region: "us-east-1".into(),
+            account_map: Vec::new(),
+            account_map_file: None,
+            max_connections_per_location: 10,
+        }
+    }
+
+    /// The access-key mapping from flags and the mapping file.
+    pub fn account_map(&self) -> Result<AccountMap, StartError> {
+        if !crate::api::is_account_id(&self.default_account) {
+            return Err(StartError::Config(format!(
+                "default account {} is not a 12-digit account id",
+                self.default_account
+            )));
+        }
+        let mut map = AccountMap::new(self.default_account.clone(), self.default_region.clone());
+        let mut lines: Vec<String> = self.account_map.clone();
+        if let Some(path) = &self.account_map_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| StartError::Config(format!("cannot read {}: {e}", path.display())))?;
+            lines.extend(text.lines().map(str::to_string));
+        }
+        for line in lines {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (key, account) = line.split_once('=').ok_or_else(|| {
+                StartError::Config(format!("account mapping {line:?} is not KEY=ACCOUNT"))
+            })?;
+            let (key, account) = (key.trim(), account.trim());
+            if key.is_empty() || !crate::api::is_account_id(account) {
+                return Err(StartError::Config(format!(
+                    "account mapping {line:?} needs a key and a 12-digit account id"
+                )));
+            }
+            map.insert(key.to_string(), account.to_string());
+        }
+        Ok(map)
+    }
+}

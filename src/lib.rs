@@ -1,0 +1,80 @@
+//! dxemu: a local emulator of the AWS Direct Connect API.
+//!
+//! Layers, one way only: `api` (HTTP and the AWS JSON 1.1 wire format, with
+//! the code generated from the service model) → `service` (business rules,
+//! one module per resource family) → `store` (records behind a trait, SQLite
+//! by default). `lifecycle` holds the state-transition rules; `clock` is the
+//! only reader of the wall clock.
+
+pub mod api;
+pub mod cli;
+pub mod clock;
+pub mod lifecycle;
+pub mod service;
+pub mod store;
+
+use api::http::{AppState, router};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Everything a running server needs, built from a configuration.
+pub struct App {
+    pub state: AppState,
+}
+
+impl App {
+    /// Opens the store and builds the emulator described by `config`.
+    pub fn build(config: &cli::ServeArgs) -> Result<Self, StartError> {
+        let store: Arc<dyn store::Store> = if config.in_memory {
+            Arc::new(store::SqliteStore::in_memory()?)
+        } else {
+            std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+                path: config.data_dir.display().to_string(),
+                source,
+            })?;
+            Arc::new(store::SqliteStore::open(&config.data_dir.join("dxemu.db"))?)
+        };
+        let settings = service::Settings {
+            max_connections_per_location: config.max_connections_per_location,
+            ..Default::default()
+        };
+        let emulator = service::Emulator::new(store, settings)?;
+        let clock: Arc<dyn clock::Clock> = Arc::new(clock::SystemClock);
+        emulator.catch_up(clock.now_ms())?;
+        Ok(Self {
+            state: AppState {
+                backend: Arc::new(emulator),
+                accounts: Arc::new(config.account_map()?),
+                clock,
+            },
+        })
+    }
+}
+
+/// Serves the app on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app.state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the store: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("cannot catch up on lifecycle transitions: {0}")]
+    Lifecycle(#[from] api::ApiError),
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}

@@ -1,0 +1,96 @@
+//! The lifecycle rules: how resources move between states on their own.
+//!
+//! Every transition AWS makes without a call (a LOA is processed, a port
+//! comes up, a deleted resource stops being listed) is one rule here:
+//! (kind, state) → next step and delay. The service stores the time a rule
+//! falls due on the record; `Emulator::catch_up` applies the due ones.
+
+use crate::store::Kind;
+
+/// How long AWS keeps a deleted resource visible to Describe calls (ms).
+pub const DELETED_VISIBLE_MS: i64 = 15 * 60 * 1000;
+
+/// What happens when a rule falls due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The resource moves to this state.
+    To(&'static str),
+    /// The resource is forgotten.
+    Purge,
+}
+
+/// How fast provisioning steps happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Timing {
+    /// Transitions AWS makes on its own happen at once.
+    #[default]
+    Instant,
+}
+
+impl Timing {
+    fn provisioning_ms(self) -> i64 {
+        match self {
+            Timing::Instant => 0,
+        }
+    }
+}
+
+/// The rule for a resource of `kind` in `state`, if any: the step and its delay.
+pub fn rule(kind: Kind, state: &str, timing: Timing) -> Option<(Step, i64)> {
+    let provisioning = timing.provisioning_ms();
+    match (kind, state) {
+        // CreateConnection → requested; the LOA is issued → pending; the
+        // cross-connect is made → available.
+        (Kind::Connection, "requested") => Some((Step::To("pending"), provisioning)),
+        (Kind::Connection, "pending") => Some((Step::To("available"), provisioning)),
+        (Kind::Connection, "deleting") => Some((Step::To("deleted"), provisioning)),
+        (Kind::Connection, "deleted" | "rejected") => Some((Step::Purge, DELETED_VISIBLE_MS)),
+        _ => None,
+    }
+}
+
+/// The member of a resource's wire document that holds its state.
+pub fn state_member(kind: Kind) -> Option<&'static str> {
+    match kind {
+        Kind::Connection => Some("connectionState"),
+        Kind::Interconnect => Some("interconnectState"),
+        Kind::Lag => Some("lagState"),
+        Kind::VirtualInterface => Some("virtualInterfaceState"),
+        Kind::Gateway => Some("directConnectGatewayState"),
+        Kind::Agreement | Kind::MacSecSecret => None,
+    }
+}
+
+/// When the record entering `state` at `at_ms` is next due, if ever.
+pub fn due_after(kind: Kind, state: &str, at_ms: i64, timing: Timing) -> Option<i64> {
+    rule(kind, state, timing).map(|(_, delay)| at_ms.saturating_add(delay))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_provisions_then_lingers_after_delete() {
+        let mut state = "requested";
+        let mut seen = vec![state];
+        while let Some((Step::To(next), delay)) = rule(Kind::Connection, state, Timing::Instant) {
+            assert_eq!(delay, 0);
+            state = next;
+            seen.push(state);
+        }
+        assert_eq!(seen, ["requested", "pending", "available"]);
+        assert_eq!(
+            rule(Kind::Connection, "deleted", Timing::Instant),
+            Some((Step::Purge, DELETED_VISIBLE_MS))
+        );
+        assert_eq!(rule(Kind::Connection, "down", Timing::Instant), None);
+    }
+
+    #[test]
+    fn every_kind_with_rules_has_a_state_member() {
+        for kind in [Kind::Connection] {
+            assert!(state_member(kind).is_some());
+        }
+    }
+}

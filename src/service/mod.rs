@@ -1,0 +1,353 @@
+//! Business rules: the emulator's implementation of every operation.
+//!
+//! One module per resource family, one function per operation. Functions take
+//! typed inputs and a `RequestContext` and talk to storage only through the
+//! `Store` trait.
+
+mod connections;
+mod customer;
+mod ids;
+pub mod loa;
+pub mod locations;
+mod macsec;
+mod tags;
+
+use crate::api::generated::service::DirectConnect;
+use crate::api::generated::types::*;
+use crate::api::http::Backend;
+use crate::api::{ApiError, RequestContext};
+use crate::lifecycle::{self, Step, Timing};
+use crate::store::{Expect, Kind, Record, Store, StoreError, Write};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Tunables of the emulated service.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub timing: Timing,
+    /// Active dedicated connections one account may hold at one location in one region.
+    pub max_connections_per_location: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            timing: Timing::Instant,
+            max_connections_per_location: 10,
+        }
+    }
+}
+
+/// The emulated Direct Connect service.
+pub struct Emulator {
+    store: Arc<dyn Store>,
+    settings: Settings,
+    /// Serialises read-modify-write sequences so rules hold under concurrency.
+    write_lock: Mutex<()>,
+    /// Earliest lifecycle due time known (epoch ms); `i64::MAX` when none.
+    next_due: AtomicI64,
+}
+
+/// A stored resource: its wire document plus what only the emulator knows.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub(crate) struct Doc<W, X = serde_json::Value> {
+    pub wire: W,
+    #[serde(default)]
+    pub x: X,
+}
+
+impl Emulator {
+    /// An emulator over `store`; catches up on transitions that fell due while it was down.
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Result<Self, StoreError> {
+        let next = store.next_due()?.unwrap_or(i64::MAX);
+        Ok(Self {
+            store,
+            settings,
+            write_lock: Mutex::new(()),
+            next_due: AtomicI64::new(next),
+        })
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, ()> {
+        // A panic while holding the lock cannot leave store state half-written
+        // (batches are atomic), so a poisoned lock is safe to reuse.
+        self.write_lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Reads and decodes a record.
+    pub(crate) fn load<W: DeserializeOwned, X: DeserializeOwned + Default>(
+        &self,
+        kind: Kind,
+        id: &str,
+    ) -> Result<Option<(Record, Doc<W, X>)>, ApiError> {
+        let Some(rec) = self.store.get(kind, id).map_err(store_error)? else {
+            return Ok(None);
+        };
+        let doc = decode_doc(&rec)?;
+        Ok(Some((rec, doc)))
+    }
+
+    /// Builds the record for a document, with its state and lifecycle due time.
+    pub(crate) fn record<W: Serialize, X: Serialize>(
+        &self,
+        base: &Record,
+        state: &str,
+        doc: &Doc<W, X>,
+        entered_at_ms: Option<i64>,
+    ) -> Result<Record, ApiError> {
+        let mut rec = base.clone();
+        let due = match entered_at_ms {
+            Some(at) => lifecycle::due_after(rec.kind, state, at, self.settings.timing),
+            None => rec.due_at,
+        };
+        rec.state = state.to_string();
+        rec.due_at = due;
+        rec.doc = serde_json::to_string(doc).map_err(|e| {
+            tracing::error!(error = %e, "failed to encode a stored document");
+            ApiError::server("Internal error while storing the resource")
+        })?;
+        Ok(rec)
+    }
+
+    /// Applies a batch and tells the lifecycle engine about new due times.
+    pub(crate) fn commit(&self, batch: Vec<Write>) -> Result<Vec<Record>, ApiError> {
+        let written = self.store.apply(batch).map_err(store_error)?;
+        for rec in &written {
+            if let Some(due) = rec.due_at {
+                self.next_due.fetch_min(due, Ordering::SeqCst);
+            }
+        }
+        Ok(written)
+    }
+
+    /// Applies every lifecycle transition due at `now_ms`.
+    pub fn catch_up(&self, now_ms: i64) -> Result<usize, ApiError> {
+        if now_ms < self.next_due.load(Ordering::SeqCst) {
+            return Ok(0);
+        }
+        let _guard = self.lock();
+        let mut applied = 0;
+        loop {
+            let due = self.store.due(now_ms, 256).map_err(store_error)?;
+            if due.is_empty() {
+                break;
+            }
+            for rec in due {
+                self.transition(rec)?;
+                applied += 1;
+            }
+        }
+        let next = self
+            .store
+            .next_due()
+            .map_err(store_error)?
+            .unwrap_or(i64::MAX);
+        self.next_due.store(next, Ordering::SeqCst);
+        Ok(applied)
+    }
+
+    fn transition(&self, mut rec: Record) -> Result<(), ApiError> {
+        let at = rec.due_at.unwrap_or(0);
+        let expect = Expect::Version(rec.version);
+        match lifecycle::rule(rec.kind, &rec.state, self.settings.timing) {
+            Some((Step::To(next), _)) => {
+                let mut doc: serde_json::Value =
+                    serde_json::from_str(&rec.doc).map_err(|e| corrupt(&rec, &e))?;
+                if let (Some(member), Some(wire)) =
+                    (lifecycle::state_member(rec.kind), doc.get_mut("wire"))
+                    && let Some(obj) = wire.as_object_mut()
+                {
+                    obj.insert(member.to_string(), next.into());
+                }
+                rec.doc = doc.to_string();
+                rec.state = next.to_string();
+                rec.due_at = lifecycle::due_after(rec.kind, next, at, self.settings.timing);
+                self.store
+                    .apply(vec![Write::Put(rec, expect)])
+                    .map_err(store_error)?;
+            }
+            Some((Step::Purge, _)) => {
+                self.store
+                    .apply(vec![Write::Delete {
+                        kind: rec.kind,
+                        id: rec.id,
+                        expect,
+                    }])
+                    .map_err(store_error)?;
+            }
+            None => {
+                rec.due_at = None;
+                self.store
+                    .apply(vec![Write::Put(rec, expect)])
+                    .map_err(store_error)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn decode_doc<W: DeserializeOwned, X: DeserializeOwned + Default>(
+    rec: &Record,
+) -> Result<Doc<W, X>, ApiError> {
+    serde_json::from_str(&rec.doc).map_err(|e| corrupt(rec, &e))
+}
+
+fn corrupt(rec: &Record, e: &serde_json::Error) -> ApiError {
+    tracing::error!(kind = rec.kind.as_str(), id = %rec.id, error = %e, "stored document does not decode");
+    ApiError::server("Internal error while reading the resource")
+}
+
+/// Storage faults are internal: log the cause, tell the caller nothing of it.
+pub(crate) fn store_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Conflict { kind, id } => {
+            tracing::warn!(kind, id = %id, "write conflict");
+            ApiError::server("The resource was changed concurrently; retry the request")
+        }
+        StoreError::Backend(msg) => {
+            tracing::error!(error = %msg, "storage error");
+            ApiError::server("Internal storage error")
+        }
+    }
+}
+
+/// A fresh record envelope for a new resource of the caller.
+pub(crate) fn new_record(kind: Kind, id: &str, cx: &RequestContext) -> Record {
+    Record {
+        kind,
+        id: id.to_string(),
+        account: cx.account.clone(),
+        region: cx.region.clone(),
+        state: String::new(),
+        parent: None,
+        doc: String::new(),
+        version: 0,
+        seq: 0,
+        due_at: None,
+    }
+}
+
+impl Backend for Emulator {
+    fn prepare(&self, cx: &RequestContext) -> Result<(), ApiError> {
+        self.catch_up(cx.now_ms).map(|_| ())
+    }
+}
+
+impl DirectConnect for Emulator {
+    fn create_connection(
+        &self,
+        cx: &RequestContext,
+        input: CreateConnectionRequest,
+    ) -> Result<Connection, ApiError> {
+        connections::create_connection(self, cx, input)
+    }
+
+    fn describe_connections(
+        &self,
+        cx: &RequestContext,
+        input: DescribeConnectionsRequest,
+    ) -> Result<Connections, ApiError> {
+        connections::describe_connections(self, cx, input)
+    }
+
+    fn update_connection(
+        &self,
+        cx: &RequestContext,
+        input: UpdateConnectionRequest,
+    ) -> Result<Connection, ApiError> {
+        connections::update_connection(self, cx, input)
+    }
+
+    fn delete_connection(
+        &self,
+        cx: &RequestContext,
+        input: DeleteConnectionRequest,
+    ) -> Result<Connection, ApiError> {
+        connections::delete_connection(self, cx, input)
+    }
+
+    fn describe_loa(
+        &self,
+        cx: &RequestContext,
+        input: DescribeLoaRequest,
+    ) -> Result<Loa, ApiError> {
+        connections::describe_loa(self, cx, input)
+    }
+
+    fn describe_connection_loa(
+        &self,
+        cx: &RequestContext,
+        input: DescribeConnectionLoaRequest,
+    ) -> Result<DescribeConnectionLoaResponse, ApiError> {
+        connections::describe_connection_loa(self, cx, input)
+    }
+
+    fn describe_locations(&self, cx: &RequestContext) -> Result<Locations, ApiError> {
+        connections::describe_locations(cx)
+    }
+
+    fn tag_resource(
+        &self,
+        cx: &RequestContext,
+        input: TagResourceRequest,
+    ) -> Result<TagResourceResponse, ApiError> {
+        tags::tag_resource(self, cx, input)
+    }
+
+    fn untag_resource(
+        &self,
+        cx: &RequestContext,
+        input: UntagResourceRequest,
+    ) -> Result<UntagResourceResponse, ApiError> {
+        tags::untag_resource(self, cx, input)
+    }
+
+    fn describe_tags(
+        &self,
+        cx: &RequestContext,
+        input: DescribeTagsRequest,
+    ) -> Result<DescribeTagsResponse, ApiError> {
+        tags::describe_tags(self, cx, input)
+    }
+
+    fn associate_mac_sec_key(
+        &self,
+        cx: &RequestContext,
+        input: AssociateMacSecKeyRequest,
+    ) -> Result<AssociateMacSecKeyResponse, ApiError> {
+        macsec::associate_mac_sec_key(self, cx, input)
+    }
+
+    fn disassociate_mac_sec_key(
+        &self,
+        cx: &RequestContext,
+        input: DisassociateMacSecKeyRequest,
+    ) -> Result<DisassociateMacSecKeyResponse, ApiError> {
+        macsec::disassociate_mac_sec_key(self, cx, input)
+    }
+
+    fn confirm_customer_agreement(
+        &self,
+        cx: &RequestContext,
+        input: ConfirmCustomerAgreementRequest,
+    ) -> Result<ConfirmCustomerAgreementResponse, ApiError> {
+        customer::confirm_customer_agreement(self, cx, input)
+    }
+
+    fn describe_customer_metadata(
+        &self,
+        cx: &RequestContext,
+    ) -> Result<DescribeCustomerMetadataResponse, ApiError> {
+        customer::describe_customer_metadata(self, cx)
+    }
+}

@@ -1,0 +1,143 @@
+//! Persistence: records keyed by kind and id. Knows nothing of HTTP or wire types.
+//!
+//! A record is an envelope of indexed columns (owner, region, state, parent, the
+//! time of its next lifecycle transition) around an opaque JSON document that
+//! the service layer owns. Every write is a batch applied atomically, each item
+//! with a precondition, so multi-record operations stay consistent.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+/// Resource families the store keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Connection,
+    Interconnect,
+    Lag,
+    VirtualInterface,
+    Gateway,
+    Agreement,
+    MacSecSecret,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Connection => "connection",
+            Kind::Interconnect => "interconnect",
+            Kind::Lag => "lag",
+            Kind::VirtualInterface => "vif",
+            Kind::Gateway => "gateway",
+            Kind::Agreement => "agreement",
+            Kind::MacSecSecret => "macsec-secret",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Kind::Connection,
+            Kind::Interconnect,
+            Kind::Lag,
+            Kind::VirtualInterface,
+            Kind::Gateway,
+            Kind::Agreement,
+            Kind::MacSecSecret,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One stored resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub kind: Kind,
+    pub id: String,
+    pub account: String,
+    pub region: String,
+    pub state: String,
+    pub parent: Option<String>,
+    /// The service's JSON document for this resource.
+    pub doc: String,
+    /// Bumped by every write; 0 before the first.
+    pub version: i64,
+    /// Insertion order, assigned by the store; never reused.
+    pub seq: i64,
+    /// When the lifecycle engine should next look at this record (epoch ms).
+    pub due_at: Option<i64>,
+}
+
+/// What a put expects to find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// No record with this kind and id exists.
+    Absent,
+    /// The record exists at exactly this version.
+    Version(i64),
+}
+
+/// One item of an atomic write batch.
+#[derive(Debug, Clone)]
+pub enum Write {
+    Put(Record, Expect),
+    Delete {
+        kind: Kind,
+        id: String,
+        expect: Expect,
+    },
+}
+
+/// A listing of one kind, in insertion order.
+#[derive(Debug, Clone)]
+pub struct Query<'a> {
+    pub kind: Kind,
+    pub account: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub parent: Option<&'a str>,
+    /// States to leave out.
+    pub exclude_states: &'a [&'a str],
+    /// Only records with `seq` greater than this.
+    pub after_seq: Option<i64>,
+    pub limit: Option<usize>,
+}
+
+impl<'a> Query<'a> {
+    pub fn kind(kind: Kind) -> Self {
+        Self {
+            kind,
+            account: None,
+            region: None,
+            parent: None,
+            exclude_states: &[],
+            after_seq: None,
+            limit: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("precondition failed for {kind} {id}")]
+    Conflict { kind: &'static str, id: String },
+    #[error("storage backend error: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The storage contract every backend implements. Calls are synchronous and
+/// short; the HTTP layer runs them on blocking threads.
+pub trait Store: Send + Sync {
+    fn get(&self, kind: Kind, id: &str) -> StoreResult<Option<Record>>;
+    fn list(&self, query: &Query<'_>) -> StoreResult<Vec<Record>>;
+    /// Applies every write or none. On success, returns the stored records of the puts (with their new version and seq).
+    fn apply(&self, batch: Vec<Write>) -> StoreResult<Vec<Record>>;
+    /// Records whose `due_at` is at or before `now`, earliest first.
+    fn due(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<Record>>;
+    /// The earliest `due_at` of any record.
+    fn next_due(&self) -> StoreResult<Option<i64>>;
+}
+
+#[cfg(test)]
+mod contract;

@@ -1,0 +1,238 @@
+//! The embedded default store: one SQLite file in WAL mode.
+
+use super::{Expect, Kind, Query, Record, Store, StoreError, StoreResult, Write};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use std::path::Path;
+use std::sync::Mutex;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS resources (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind    TEXT NOT NULL,
+    id      TEXT NOT NULL,
+    account TEXT NOT NULL,
+    region  TEXT NOT NULL,
+    state   TEXT NOT NULL,
+    parent  TEXT,
+    doc     TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    due_at  INTEGER,
+    UNIQUE (kind, id)
+);
+CREATE INDEX IF NOT EXISTS resources_owner ON resources (kind, account, region, seq);
+CREATE INDEX IF NOT EXISTS resources_parent ON resources (parent) WHERE parent IS NOT NULL;
+CREATE INDEX IF NOT EXISTS resources_due ON resources (due_at) WHERE due_at IS NOT NULL;
+";
+
+const COLUMNS: &str = "seq, kind, id, account, region, state, parent, doc, version, due_at";
+
+/// SQLite behind a mutex: one writer at a time, as SQLite wants.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let conn = Connection::open(path).map_err(backend)?;
+        // WAL with synchronous=FULL: a commit is on disk (WAL fsynced) before
+        // the call returns, so an acknowledged write survives a process kill
+        // and a power loss.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(backend)?;
+        Self::init(conn)
+    }
+
+    /// An in-memory database: nothing is kept after the process ends.
+    pub fn in_memory() -> StoreResult<Self> {
+        Self::init(Connection::open_in_memory().map_err(backend)?)
+    }
+
+    fn init(conn: Connection) -> StoreResult<Self> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(backend)?;
+        conn.execute_batch(SCHEMA).map_err(backend)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn lock(&self) -> StoreResult<std::sync::MutexGuard<'_, Connection>> {
+        self.conn
+            .lock()
+            .map_err(|_| StoreError::Backend("store lock poisoned".into()))
+    }
+}
+
+fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
+    let kind: String = row.get(1)?;
+    Ok(Record {
+        seq: row.get(0)?,
+        kind: Kind::parse(&kind).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                1,
+                rusqlite::types::Type::Text,
+                format!("unknown kind {kind}").into(),
+            )
+        })?,
+        id: row.get(2)?,
+        account: row.get(3)?,
+        region: row.get(4)?,
+        state: row.get(5)?,
+        parent: row.get(6)?,
+        doc: row.get(7)?,
+        version: row.get(8)?,
+        due_at: row.get(9)?,
+    })
+}
+
+fn current_version(tx: &Connection, kind: Kind, id: &str) -> StoreResult<Option<i64>> {
+    tx.query_row(
+        "SELECT version FROM resources WHERE kind = ?1 AND id = ?2",
+        params![kind.as_str(), id],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(backend)
+}
+
+fn check(tx: &Connection, kind: Kind, id: &str, expect: Expect) -> StoreResult<()> {
+    let found = current_version(tx, kind, id)?;
+    let ok = match expect {
+        Expect::Absent => found.is_none(),
+        Expect::Version(v) => found == Some(v),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict {
+            kind: kind.as_str(),
+            id: id.to_string(),
+        })
+    }
+}
+
+impl Store for SqliteStore {
+    fn get(&self, kind: Kind, id: &str) -> StoreResult<Option<Record>> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM resources WHERE kind = ?1 AND id = ?2"
+            ))
+            .map_err(backend)?;
+        stmt.query_row(params![kind.as_str(), id], row_to_record)
+            .optional()
+            .map_err(backend)
+    }
+
+    fn list(&self, q: &Query<'_>) -> StoreResult<Vec<Record>> {
+        let mut sql = format!("SELECT {COLUMNS} FROM resources WHERE kind = ?");
+        let mut args: Vec<rusqlite::types::Value> = vec![q.kind.as_str().to_string().into()];
+        if let Some(a) = q.account {
+            sql.push_str(" AND account = ?");
+            args.push(a.to_string().into());
+        }
+        if let Some(r) = q.region {
+            sql.push_str(" AND region = ?");
+            args.push(r.to_string().into());
+        }
+        if let Some(p) = q.parent {
+            sql.push_str(" AND parent = ?");
+            args.push(p.to_string().into());
+        }
+        for s in q.exclude_states {
+            sql.push_str(" AND state <> ?");
+            args.push(s.to_string().into());
+        }
+        if let Some(after) = q.after_seq {
+            sql.push_str(" AND seq > ?");
+            args.push(after.into());
+        }
+        sql.push_str(" ORDER BY seq");
+        if let Some(limit) = q.limit {
+            sql.push_str(" LIMIT ?");
+            args.push((limit.min(i64::MAX as usize) as i64).into());
+        }
+        let conn = self.lock()?;
+        let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+        let rows = stmt
+            .query_map(params_from_iter(args), row_to_record)
+            .map_err(backend)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+    }
+
+    fn apply(&self, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction().map_err(backend)?;
+        let mut written = Vec::new();
+        for w in batch {
+            match w {
+                Write::Put(mut rec, expect) => {
+                    check(&tx, rec.kind, &rec.id, expect)?;
+                    rec.version = match expect {
+                        Expect::Absent => 1,
+                        Expect::Version(v) => v + 1,
+                    };
+                    if expect == Expect::Absent {
+                        tx.execute(
+                            "INSERT INTO resources (kind, id, account, region, state, parent, doc, version, due_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                            params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.doc, rec.version, rec.due_at],
+                        )
+                        .map_err(backend)?;
+                        rec.seq = tx.last_insert_rowid();
+                    } else {
+                        rec.seq = tx
+                            .query_row(
+                                "UPDATE resources SET account = ?3, region = ?4, state = ?5, parent = ?6, doc = ?7, version = ?8, due_at = ?9
+                                 WHERE kind = ?1 AND id = ?2 RETURNING seq",
+                                params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.doc, rec.version, rec.due_at],
+                                |r| r.get(0),
+                            )
+                            .map_err(backend)?;
+                    }
+                    written.push(rec);
+                }
+                Write::Delete { kind, id, expect } => {
+                    check(&tx, kind, &id, expect)?;
+                    tx.execute(
+                        "DELETE FROM resources WHERE kind = ?1 AND id = ?2",
+                        params![kind.as_str(), id],
+                    )
+                    .map_err(backend)?;
+                }
+            }
+        }
+        tx.commit().map_err(backend)?;
+        Ok(written)
+    }
+
+    fn due(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<Record>> {
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM resources WHERE due_at IS NOT NULL AND due_at <= ?1 ORDER BY due_at, seq LIMIT ?2"
+            ))
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(params![now_ms, limit as i64], row_to_record)
+            .map_err(backend)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+    }
+
+    fn next_due(&self) -> StoreResult<Option<i64>> {
+        let conn = self.lock()?;
+        conn.query_row(
+            "SELECT MIN(due_at) FROM resources WHERE due_at IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(backend)
+    }
+}
