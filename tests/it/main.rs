@@ -1,0 +1,8 @@
+//! Integration tests: the server runs in-process on port 0 and is driven by
+//! the real `aws-sdk-directconnect` client and by raw HTTP.
+
+mod common;
+mod connections;
+mod macsec;
+mod protocol;
+mod tags;
