@@ -86,11 +86,4 @@ mod tests {
         );
         assert_eq!(rule(Kind::Connection, "down", Timing::Instant), None);
     }
-
-    #[test]
-    fn every_kind_with_rules_has_a_state_member() {
-        for kind in [Kind::Connection] {
-            assert!(state_member(kind).is_some());
-        }
-    }
 }

@@ -58,6 +58,9 @@ pub(crate) struct Doc<W, X = serde_json::Value> {
     pub x: X,
 }
 
+/// A record and its decoded document.
+pub(crate) type Loaded<W, X> = (Record, Doc<W, X>);
+
 impl Emulator {
     /// An emulator over `store`; catches up on transitions that fell due while it was down.
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Result<Self, StoreError> {
@@ -89,7 +92,7 @@ impl Emulator {
         &self,
         kind: Kind,
         id: &str,
-    ) -> Result<Option<(Record, Doc<W, X>)>, ApiError> {
+    ) -> Result<Option<Loaded<W, X>>, ApiError> {
         let Some(rec) = self.store.get(kind, id).map_err(store_error)? else {
             return Ok(None);
         };

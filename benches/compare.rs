@@ -1,0 +1,231 @@
+//! dxemu side by side with moto's server mode, on this machine, in one run.
+//!
+//!     cargo build --release && cargo bench --bench compare
+//!
+//! Measures start to first answer, idle RSS, and requests per second of
+//! DescribeConnections by id, DescribeConnections over 1,000 connections and
+//! CreateConnection. Set DXEMU_BENCH_SECS (default 5) to change the length of
+//! each load phase and DXEMU_BENCH_SKIP_MOTO=1 to measure dxemu alone.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const AUTH: &str = "AWS4-HMAC-SHA256 Credential=111111111111/20261129/us-east-1/directconnect/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=0000";
+const CONCURRENCY: usize = 32;
+
+struct Server {
+    name: &'static str,
+    child: Child,
+    endpoint: String,
+    start_ms: f64,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(45999)
+}
+
+async fn wait_ready(client: &reqwest::Client, endpoint: &str, started: Instant) -> f64 {
+    loop {
+        let ok = client
+            .post(format!("{endpoint}/"))
+            .header("x-amz-target", "OvertureService.DescribeLocations")
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("authorization", AUTH)
+            .body("{}")
+            .send()
+            .await
+            .map(|r| r.status().is_success())
+            .unwrap_or(false);
+        if ok {
+            return started.elapsed().as_secs_f64() * 1000.0;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            panic!("{endpoint} did not answer within 60 s");
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+async fn start_dxemu(client: &reqwest::Client) -> Server {
+    let bin = std::env::var("DXEMU_BIN").unwrap_or_else(|_| "target/release/dxemu".into());
+    let dir = std::env::temp_dir().join(format!("dxemu-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let started = Instant::now();
+    let mut child = Command::new(&bin)
+        .args(["serve", "--listen", "127.0.0.1:0", "--max-connections-per-location", "100000"])
+        .arg("--data-dir")
+        .arg(&dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {bin}: {e} (run cargo build --release first)"));
+    let mut line = String::new();
+    if let Some(out) = child.stdout.take() {
+        BufReader::new(out).read_line(&mut line).expect("read endpoint");
+    }
+    let endpoint = line.trim().trim_start_matches("dxemu listening on ").to_string();
+    let start_ms = wait_ready(client, &endpoint, started).await;
+    Server { name: "dxemu", child, endpoint, start_ms }
+}
+
+async fn start_moto(client: &reqwest::Client) -> Option<Server> {
+    let port = free_port();
+    let started = Instant::now();
+    let child = Command::new("python3")
+        .args(["-m", "moto.server", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let start_ms = wait_ready(client, &endpoint, started).await;
+    Some(Server { name: "moto", child, endpoint, start_ms })
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+async fn call(client: &reqwest::Client, endpoint: &str, op: &str, body: String) -> serde_json::Value {
+    let resp = client
+        .post(format!("{endpoint}/"))
+        .header("x-amz-target", format!("OvertureService.{op}"))
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("authorization", AUTH)
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    resp.json().await.unwrap_or(serde_json::Value::Null)
+}
+
+fn create_body(i: u64) -> String {
+    format!(r#"{{"location":"EqDC2","bandwidth":"1Gbps","connectionName":"bench-{i}"}}"#)
+}
+
+/// Runs `CONCURRENCY` workers for `secs` seconds; returns requests per second.
+async fn load<F>(client: &reqwest::Client, endpoint: &str, op: &'static str, secs: u64, body: F) -> f64
+where
+    F: Fn(u64) -> String + Send + Sync + 'static,
+{
+    let body = Arc::new(body);
+    let done = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let (client, endpoint, body, done, errors) =
+            (client.clone(), endpoint.to_string(), body.clone(), done.clone(), errors.clone());
+        tasks.push(tokio::spawn(async move {
+            while Instant::now() < deadline {
+                let n = done.fetch_add(1, Ordering::Relaxed);
+                let ok = client
+                    .post(format!("{endpoint}/"))
+                    .header("x-amz-target", format!("OvertureService.{op}"))
+                    .header("content-type", "application/x-amz-json-1.1")
+                    .header("authorization", AUTH)
+                    .body(body(n))
+                    .send()
+                    .await
+                    .and_then(|r| r.error_for_status())
+                    .is_ok();
+                if !ok {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let errs = errors.load(Ordering::Relaxed);
+    if errs > 0 {
+        eprintln!("  ({errs} failed requests in {op})");
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+struct Figures {
+    start_ms: f64,
+    idle_rss_mib: f64,
+    by_id: f64,
+    list_1000: f64,
+    create: f64,
+}
+
+async fn measure(client: &reqwest::Client, server: &Server, secs: u64) -> Figures {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let idle_rss_mib = rss_kib(server.child.id()) as f64 / 1024.0;
+    let ep = &server.endpoint;
+    let mut ids = Vec::new();
+    for i in 0..1000 {
+        let c = call(client, ep, "CreateConnection", create_body(i)).await;
+        ids.push(c["connectionId"].as_str().unwrap_or_default().to_string());
+    }
+    let ids = Arc::new(ids);
+    let by_id = {
+        let ids = ids.clone();
+        load(client, ep, "DescribeConnections", secs, move |n| {
+            format!(r#"{{"connectionId":"{}"}}"#, ids[(n as usize) % ids.len()])
+        })
+        .await
+    };
+    let listed = call(client, ep, "DescribeConnections", "{}".into()).await;
+    let count = listed["connections"].as_array().map_or(0, Vec::len);
+    assert!(count >= 1000, "{} lists {count} connections", server.name);
+    let list_1000 = load(client, ep, "DescribeConnections", secs, |_| "{}".to_string()).await;
+    let create = load(client, ep, "CreateConnection", secs, |n| create_body(10_000 + n)).await;
+    Figures { start_ms: server.start_ms, idle_rss_mib, by_id, list_1000, create }
+}
+
+#[tokio::main]
+async fn main() {
+    let secs = std::env::var("DXEMU_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let client = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).build().expect("client");
+    let dx = start_dxemu(&client).await;
+    let dxf = measure(&client, &dx, secs).await;
+    drop(dx);
+    let moto = if std::env::var("DXEMU_BENCH_SKIP_MOTO").is_ok() {
+        None
+    } else {
+        match start_moto(&client).await {
+            Some(m) => Some(measure(&client, &m, secs).await),
+            None => None,
+        }
+    };
+    println!("\n{:<40} {:>12} {:>12} {:>8}", "figure", "dxemu", "moto", "ratio");
+    let row = |name: &str, a: f64, b: Option<f64>, unit: &str| {
+        let (bs, ratio) = match b {
+            Some(b) if b > 0.0 => (format!("{b:.1}"), format!("{:.1}x", a / b)),
+            _ => ("-".into(), "-".into()),
+        };
+        println!("{:<40} {:>12} {:>12} {:>8}", format!("{name} ({unit})"), format!("{a:.1}"), bs, ratio);
+    };
+    row("start to first answer", dxf.start_ms, moto.as_ref().map(|m| m.start_ms), "ms");
+    row("idle RSS", dxf.idle_rss_mib, moto.as_ref().map(|m| m.idle_rss_mib), "MiB");
+    row("DescribeConnections by id", dxf.by_id, moto.as_ref().map(|m| m.by_id), "req/s");
+    row("DescribeConnections, 1000 listed", dxf.list_1000, moto.as_ref().map(|m| m.list_1000), "req/s");
+    row("CreateConnection", dxf.create, moto.as_ref().map(|m| m.create), "req/s");
+}
