@@ -41,7 +41,7 @@ async fn wait_ready(client: &reqwest::Client, endpoint: &str, started: Instant) 
     loop {
         let ok = client
             .post(format!("{endpoint}/"))
-            .header("x-amz-target", "OvertureService.DescribeLocations")
+            .header("x-amz-target", "OvertureService.DescribeConnections")
             .header("content-type", "application/x-amz-json-1.1")
             .header("authorization", AUTH)
             .body("{}")
@@ -65,7 +65,13 @@ async fn start_dxemu(client: &reqwest::Client) -> Server {
     let _ = std::fs::remove_dir_all(&dir);
     let started = Instant::now();
     let mut child = Command::new(&bin)
-        .args(["serve", "--listen", "127.0.0.1:0", "--max-connections-per-location", "100000"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-connections-per-location",
+            "100000",
+        ])
         .arg("--data-dir")
         .arg(&dir)
         .env("RUST_LOG", "warn")
@@ -75,11 +81,21 @@ async fn start_dxemu(client: &reqwest::Client) -> Server {
         .unwrap_or_else(|e| panic!("cannot start {bin}: {e} (run cargo build --release first)"));
     let mut line = String::new();
     if let Some(out) = child.stdout.take() {
-        BufReader::new(out).read_line(&mut line).expect("read endpoint");
+        BufReader::new(out)
+            .read_line(&mut line)
+            .expect("read endpoint");
     }
-    let endpoint = line.trim().trim_start_matches("dxemu listening on ").to_string();
+    let endpoint = line
+        .trim()
+        .trim_start_matches("dxemu listening on ")
+        .to_string();
     let start_ms = wait_ready(client, &endpoint, started).await;
-    Server { name: "dxemu", child, endpoint, start_ms }
+    Server {
+        name: "dxemu",
+        child,
+        endpoint,
+        start_ms,
+    }
 }
 
 async fn start_moto(client: &reqwest::Client) -> Option<Server> {
@@ -93,7 +109,12 @@ async fn start_moto(client: &reqwest::Client) -> Option<Server> {
         .ok()?;
     let endpoint = format!("http://127.0.0.1:{port}");
     let start_ms = wait_ready(client, &endpoint, started).await;
-    Some(Server { name: "moto", child, endpoint, start_ms })
+    Some(Server {
+        name: "moto",
+        child,
+        endpoint,
+        start_ms,
+    })
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -107,7 +128,12 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-async fn call(client: &reqwest::Client, endpoint: &str, op: &str, body: String) -> serde_json::Value {
+async fn call(
+    client: &reqwest::Client,
+    endpoint: &str,
+    op: &str,
+    body: String,
+) -> serde_json::Value {
     let resp = client
         .post(format!("{endpoint}/"))
         .header("x-amz-target", format!("OvertureService.{op}"))
@@ -125,7 +151,13 @@ fn create_body(i: u64) -> String {
 }
 
 /// Runs `CONCURRENCY` workers for `secs` seconds; returns requests per second.
-async fn load<F>(client: &reqwest::Client, endpoint: &str, op: &'static str, secs: u64, body: F) -> f64
+async fn load<F>(
+    client: &reqwest::Client,
+    endpoint: &str,
+    op: &'static str,
+    secs: u64,
+    body: F,
+) -> f64
 where
     F: Fn(u64) -> String + Send + Sync + 'static,
 {
@@ -136,8 +168,13 @@ where
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..CONCURRENCY {
-        let (client, endpoint, body, done, errors) =
-            (client.clone(), endpoint.to_string(), body.clone(), done.clone(), errors.clone());
+        let (client, endpoint, body, done, errors) = (
+            client.clone(),
+            endpoint.to_string(),
+            body.clone(),
+            done.clone(),
+            errors.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             while Instant::now() < deadline {
                 let n = done.fetch_add(1, Ordering::Relaxed);
@@ -195,15 +232,33 @@ async fn measure(client: &reqwest::Client, server: &Server, secs: u64) -> Figure
     let listed = call(client, ep, "DescribeConnections", "{}".into()).await;
     let count = listed["connections"].as_array().map_or(0, Vec::len);
     assert!(count >= 1000, "{} lists {count} connections", server.name);
-    let list_1000 = load(client, ep, "DescribeConnections", secs, |_| "{}".to_string()).await;
-    let create = load(client, ep, "CreateConnection", secs, |n| create_body(10_000 + n)).await;
-    Figures { start_ms: server.start_ms, idle_rss_mib, by_id, list_1000, create }
+    let list_1000 = load(client, ep, "DescribeConnections", secs, |_| {
+        "{}".to_string()
+    })
+    .await;
+    let create = load(client, ep, "CreateConnection", secs, |n| {
+        create_body(10_000 + n)
+    })
+    .await;
+    Figures {
+        start_ms: server.start_ms,
+        idle_rss_mib,
+        by_id,
+        list_1000,
+        create,
+    }
 }
 
 #[tokio::main]
 async fn main() {
-    let secs = std::env::var("DXEMU_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).build().expect("client");
+    let secs = std::env::var("DXEMU_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()
+        .expect("client");
     let dx = start_dxemu(&client).await;
     let dxf = measure(&client, &dx, secs).await;
     drop(dx);
@@ -215,17 +270,51 @@ async fn main() {
             None => None,
         }
     };
-    println!("\n{:<40} {:>12} {:>12} {:>8}", "figure", "dxemu", "moto", "ratio");
+    println!(
+        "\n{:<40} {:>12} {:>12} {:>8}",
+        "figure", "dxemu", "moto", "ratio"
+    );
     let row = |name: &str, a: f64, b: Option<f64>, unit: &str| {
         let (bs, ratio) = match b {
             Some(b) if b > 0.0 => (format!("{b:.1}"), format!("{:.1}x", a / b)),
             _ => ("-".into(), "-".into()),
         };
-        println!("{:<40} {:>12} {:>12} {:>8}", format!("{name} ({unit})"), format!("{a:.1}"), bs, ratio);
+        println!(
+            "{:<40} {:>12} {:>12} {:>8}",
+            format!("{name} ({unit})"),
+            format!("{a:.1}"),
+            bs,
+            ratio
+        );
     };
-    row("start to first answer", dxf.start_ms, moto.as_ref().map(|m| m.start_ms), "ms");
-    row("idle RSS", dxf.idle_rss_mib, moto.as_ref().map(|m| m.idle_rss_mib), "MiB");
-    row("DescribeConnections by id", dxf.by_id, moto.as_ref().map(|m| m.by_id), "req/s");
-    row("DescribeConnections, 1000 listed", dxf.list_1000, moto.as_ref().map(|m| m.list_1000), "req/s");
-    row("CreateConnection", dxf.create, moto.as_ref().map(|m| m.create), "req/s");
+    row(
+        "start to first answer",
+        dxf.start_ms,
+        moto.as_ref().map(|m| m.start_ms),
+        "ms",
+    );
+    row(
+        "idle RSS",
+        dxf.idle_rss_mib,
+        moto.as_ref().map(|m| m.idle_rss_mib),
+        "MiB",
+    );
+    row(
+        "DescribeConnections by id",
+        dxf.by_id,
+        moto.as_ref().map(|m| m.by_id),
+        "req/s",
+    );
+    row(
+        "DescribeConnections, 1000 listed",
+        dxf.list_1000,
+        moto.as_ref().map(|m| m.list_1000),
+        "req/s",
+    );
+    row(
+        "CreateConnection",
+        dxf.create,
+        moto.as_ref().map(|m| m.create),
+        "req/s",
+    );
 }

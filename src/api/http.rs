@@ -6,6 +6,7 @@ use super::{AccountMap, ApiError, Operation, RequestContext};
 use crate::clock::Clock;
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -67,7 +68,11 @@ async fn not_found() -> Response {
     resp
 }
 
-async fn aws_api(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn aws_api(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let auth = headers
@@ -87,9 +92,12 @@ async fn aws_api(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         region: identity.region,
         now_ms: state.clock.now_ms(),
     };
-    let result = match op {
-        Ok(op) => run(state.backend.clone(), cx.clone(), op, body).await,
-        Err(e) => Err(e),
+    let result = match (op, body) {
+        (Ok(op), Ok(body)) => run(state.backend.clone(), cx.clone(), op, body).await,
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(rejection)) => Err(ApiError::serialization(format!(
+            "The request body could not be read: {rejection} (the limit is {MAX_BODY_BYTES} bytes)"
+        ))),
     };
     let resp = match result {
         Ok(bytes) => {

@@ -89,15 +89,9 @@ pub(crate) fn create_connection(
     let mut q = Query::kind(Kind::Connection);
     q.account = Some(&cx.account);
     q.region = Some(&cx.region);
+    q.location = Some(location.code);
     q.exclude_states = &["deleted", "rejected", "deleting"];
-    let active = svc
-        .store()
-        .list(&q)
-        .map_err(store_error)?
-        .into_iter()
-        .filter_map(|r| decode_doc::<Connection, ConnectionExtra>(&r).ok())
-        .filter(|d| d.wire.location.as_deref() == Some(location.code))
-        .count();
+    let active = svc.store().count(&q).map_err(store_error)?;
     let limit = svc.settings().max_connections_per_location;
     if active >= limit {
         return Err(ApiError::client(format!(
@@ -133,12 +127,9 @@ pub(crate) fn create_connection(
         wire,
         x: ConnectionExtra::default(),
     };
-    let rec = svc.record(
-        &new_record(Kind::Connection, &id, cx),
-        "requested",
-        &doc,
-        Some(cx.now_ms),
-    )?;
+    let mut base = new_record(Kind::Connection, &id, cx);
+    base.location = Some(location.code.to_string());
+    let rec = svc.record(&base, "requested", &doc, Some(cx.now_ms))?;
     svc.commit(vec![Write::Put(rec, Expect::Absent)])?;
     Ok(doc.wire)
 }

@@ -41,6 +41,9 @@ const MARGIN: f32 = 72.0;
 const VALUE_X: f32 = 210.0;
 const BODY_SIZE: f32 = 10.0;
 const LEADING: f32 = 14.0;
+/// Wrapped lines a field value may take before it is cut with "...".
+const MAX_VALUE_LINES: usize = 2;
+const FOOTER_RULE_Y: f32 = 62.0;
 
 const REGULAR: Name<'static> = Name(b"F1");
 const BOLD: Name<'static> = Name(b"F2");
@@ -92,7 +95,7 @@ pub fn render(req: &LoaRequest<'_>) -> Vec<u8> {
     let content = page_content(req, issued, expires);
     pdf.stream(content_id, &content);
 
-    let title = format!("LOA-CFA {}", to_latin1(req.resource_id).escape_ascii());
+    let title = format!("LOA-CFA {}", req.resource_id);
     pdf.document_info(info_id)
         .title(TextStr(&title))
         .producer(TextStr("dxemu"))
@@ -103,6 +106,12 @@ pub fn render(req: &LoaRequest<'_>) -> Vec<u8> {
 
 /// Lays out the whole page and returns its content stream.
 fn page_content(req: &LoaRequest<'_>, issued: OffsetDateTime, expires: OffsetDateTime) -> Vec<u8> {
+    layout(req, issued, expires).content.finish().to_vec()
+}
+
+/// Draws every element of the page; the returned writer's `y` is the
+/// baseline below the authorization paragraph.
+fn layout(req: &LoaRequest<'_>, issued: OffsetDateTime, expires: OffsetDateTime) -> Writer {
     let mut w = Writer::new();
     let text_width = PAGE_WIDTH - 2.0 * MARGIN;
     let value_width = PAGE_WIDTH - MARGIN - VALUE_X;
@@ -164,7 +173,7 @@ fn page_content(req: &LoaRequest<'_>, issued: OffsetDateTime, expires: OffsetDat
     for (label, value) in fields {
         let label = label.trim_end_matches(':');
         w.text(BOLD, BODY_SIZE, MARGIN, w.y, &format!("{label}:"));
-        let lines = wrap(&to_latin1(value), BODY_SIZE, value_width, 3);
+        let lines = wrap(&to_latin1(value), BODY_SIZE, value_width, MAX_VALUE_LINES);
         for line in lines {
             w.line(REGULAR, BODY_SIZE, VALUE_X, w.y, &line);
             w.y -= LEADING;
@@ -176,26 +185,26 @@ fn page_content(req: &LoaRequest<'_>, issued: OffsetDateTime, expires: OffsetDat
     w.text(BOLD, BODY_SIZE, MARGIN, w.y, "Authorization");
     w.y -= LEADING + 2.0;
     let body = format!(
-        "The customer named above authorizes the operator of {facility} and the \
-         customer's network provider to install a cross-connect between the \
-         customer's equipment and the AWS port assignment shown above (device {device}, \
-         port {port}). The cross-connect terminates on single-mode fiber at the AWS \
-         patch panel; the customer is responsible for the cross-connect order and its \
-         charges. This letter is valid for {VALID_DAYS} days from the date issued, until \
-         {expires}. If the cross-connect is not completed by then, request a new \
-         LOA-CFA for {id}.",
-        device = req.aws_device,
+        "The customer named above authorizes the operator of the facility named above, \
+         and the customer's network provider, to install a cross-connect between the \
+         customer's equipment and the AWS device and port assignment shown above. The \
+         cross-connect terminates on single-mode fiber at the AWS patch panel; the \
+         customer is responsible for ordering the cross-connect and for its charges. \
+         This letter is valid for {VALID_DAYS} days from the date issued, until {expires}. \
+         If the cross-connect is not completed by then, request a new LOA-CFA for the \
+         same resource.",
         expires = format_date(expires),
-        id = req.resource_id,
     );
     for line in wrap(&to_latin1(&body), BODY_SIZE, text_width, 12) {
         w.line(REGULAR, BODY_SIZE, MARGIN, w.y, &line);
         w.y -= LEADING;
     }
 
-    w.rule(62.0);
+    let body_end = w.y;
+    w.rule(FOOTER_RULE_Y);
     w.text(REGULAR, 8.0, MARGIN, 48.0, FOOTER);
-    w.content.finish().to_vec()
+    w.y = body_end;
+    w
 }
 
 /// Accumulates drawing operations top-down.
@@ -242,9 +251,13 @@ impl Writer {
 /// Maps text to WinAnsi-compatible Latin-1 bytes; anything else becomes `?`.
 fn to_latin1(text: &str) -> Vec<u8> {
     text.chars()
-        .map(|c| match u8::try_from(u32::from(c)) {
-            Ok(b @ (b' '..=b'~' | 0xA0..=0xFF)) => b,
-            _ => b'?',
+        .map(|c| {
+            let code = u32::from(c);
+            if (0x20..=0x7E).contains(&code) || (0xA0..=0xFF).contains(&code) {
+                u8::try_from(code).unwrap_or(b'?')
+            } else {
+                b'?'
+            }
         })
         .collect()
 }
@@ -476,7 +489,7 @@ mod tests {
         assert_eq!(to_latin1("a\u{e9}\u{2603}\n"), b"a\xe9??");
         let pdf = render(&request("caf\u{e9} \u{2603}", None));
         assert_pdf_shape(&pdf);
-        assert!(contains(&pdf, b"(caf)<E9>( ?)"));
+        assert!(contains(&pdf, b"(caf) Tj\n<E9> Tj\n( ?) Tj"));
     }
 
     #[test]
@@ -487,6 +500,30 @@ mod tests {
         let lines = wrap(long.as_bytes(), BODY_SIZE, 330.0, 3);
         assert_eq!(lines.len(), 3);
         assert!(lines[2].ends_with(b"..."));
+        let short = wrap(b"a b", BODY_SIZE, 330.0, 3);
+        assert_eq!(short, [b"a b".to_vec()]);
+        assert_eq!(wrap(b"", BODY_SIZE, 330.0, 3), [Vec::<u8>::new()]);
+    }
+
+    #[test]
+    fn worst_case_layout_stays_above_footer() {
+        let long = "W".repeat(500);
+        let req = LoaRequest {
+            resource_id: &long,
+            resource_name: &long,
+            location_code: &long,
+            location_name: &long,
+            aws_device: &long,
+            bandwidth: "10Gbps",
+            requester_account: &long,
+            provider_name: Some(&long),
+            region: &long,
+            issued_at_ms: 0,
+        };
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let w = layout(&req, at, at);
+        assert!(w.y > FOOTER_RULE_Y + 4.0, "body ends at {}", w.y);
+        assert_pdf_shape(&render(&req));
     }
 
     #[test]

@@ -133,7 +133,7 @@ impl Emulator {
         Ok(written)
     }
 
-    /// Applies every lifecycle transition due at `now_ms`.
+    /// Applies every lifecycle transition due at `now_ms`, in one atomic batch per round.
     pub fn catch_up(&self, now_ms: i64) -> Result<usize, ApiError> {
         if now_ms < self.next_due.load(Ordering::SeqCst) {
             return Ok(0);
@@ -145,10 +145,12 @@ impl Emulator {
             if due.is_empty() {
                 break;
             }
+            let mut batch = Vec::with_capacity(due.len());
             for rec in due {
-                self.transition(rec)?;
                 applied += 1;
+                batch.push(self.advance(rec, now_ms)?);
             }
+            self.store.apply(batch).map_err(store_error)?;
         }
         let next = self
             .store
@@ -159,43 +161,40 @@ impl Emulator {
         Ok(applied)
     }
 
-    fn transition(&self, mut rec: Record) -> Result<(), ApiError> {
-        let at = rec.due_at.unwrap_or(0);
+    /// Runs a record through every rule due by `now_ms` and returns the one write that results.
+    fn advance(&self, mut rec: Record, now_ms: i64) -> Result<Write, ApiError> {
         let expect = Expect::Version(rec.version);
-        match lifecycle::rule(rec.kind, &rec.state, self.settings.timing) {
-            Some((Step::To(next), _)) => {
-                let mut doc: serde_json::Value =
-                    serde_json::from_str(&rec.doc).map_err(|e| corrupt(&rec, &e))?;
-                if let (Some(member), Some(wire)) =
-                    (lifecycle::state_member(rec.kind), doc.get_mut("wire"))
-                    && let Some(obj) = wire.as_object_mut()
-                {
-                    obj.insert(member.to_string(), next.into());
+        let mut doc: Option<serde_json::Value> = None;
+        while let Some(at) = rec.due_at.filter(|at| *at <= now_ms) {
+            match lifecycle::rule(rec.kind, &rec.state, self.settings.timing) {
+                Some((Step::To(next), _)) => {
+                    if doc.is_none() {
+                        doc = Some(serde_json::from_str(&rec.doc).map_err(|e| corrupt(&rec, &e))?);
+                    }
+                    if let (Some(member), Some(wire)) = (
+                        lifecycle::state_member(rec.kind),
+                        doc.as_mut().and_then(|d| d.get_mut("wire")),
+                    ) && let Some(obj) = wire.as_object_mut()
+                    {
+                        obj.insert(member.to_string(), next.into());
+                    }
+                    rec.state = next.to_string();
+                    rec.due_at = lifecycle::due_after(rec.kind, next, at, self.settings.timing);
                 }
-                rec.doc = doc.to_string();
-                rec.state = next.to_string();
-                rec.due_at = lifecycle::due_after(rec.kind, next, at, self.settings.timing);
-                self.store
-                    .apply(vec![Write::Put(rec, expect)])
-                    .map_err(store_error)?;
-            }
-            Some((Step::Purge, _)) => {
-                self.store
-                    .apply(vec![Write::Delete {
+                Some((Step::Purge, _)) => {
+                    return Ok(Write::Delete {
                         kind: rec.kind,
                         id: rec.id,
                         expect,
-                    }])
-                    .map_err(store_error)?;
-            }
-            None => {
-                rec.due_at = None;
-                self.store
-                    .apply(vec![Write::Put(rec, expect)])
-                    .map_err(store_error)?;
+                    });
+                }
+                None => rec.due_at = None,
             }
         }
-        Ok(())
+        if let Some(doc) = doc {
+            rec.doc = doc.to_string();
+        }
+        Ok(Write::Put(rec, expect))
     }
 }
 
@@ -233,6 +232,7 @@ pub(crate) fn new_record(kind: Kind, id: &str, cx: &RequestContext) -> Record {
         region: cx.region.clone(),
         state: String::new(),
         parent: None,
+        location: None,
         doc: String::new(),
         version: 0,
         seq: 0,

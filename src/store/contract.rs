@@ -10,6 +10,7 @@ fn rec(id: &str, account: &str, state: &str) -> Record {
         region: "us-east-1".into(),
         state: state.into(),
         parent: None,
+        location: Some("EqDC2".into()),
         doc: "{}".into(),
         version: 0,
         seq: 0,
@@ -63,6 +64,10 @@ pub fn suite(store: &dyn Store) {
     q.account = Some("111111111111");
     let ids: Vec<_> = store.list(&q).unwrap().into_iter().map(|r| r.id).collect();
     assert_eq!(ids, ["dxcon-a", "dxcon-c", "dxcon-d"]);
+    assert_eq!(store.count(&q).unwrap(), 3);
+    q.location = Some("CSVA1");
+    assert_eq!(store.count(&q).unwrap(), 0);
+    q.location = Some("EqDC2");
     q.exclude_states = &["deleted"];
     q.limit = Some(1);
     let first = store.list(&q).unwrap();

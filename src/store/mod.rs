@@ -58,6 +58,8 @@ pub struct Record {
     pub region: String,
     pub state: String,
     pub parent: Option<String>,
+    /// The Direct Connect location the resource is at, if any.
+    pub location: Option<String>,
     /// The service's JSON document for this resource.
     pub doc: String,
     /// Bumped by every write; 0 before the first.
@@ -95,6 +97,7 @@ pub struct Query<'a> {
     pub account: Option<&'a str>,
     pub region: Option<&'a str>,
     pub parent: Option<&'a str>,
+    pub location: Option<&'a str>,
     /// States to leave out.
     pub exclude_states: &'a [&'a str],
     /// Only records with `seq` greater than this.
@@ -109,6 +112,7 @@ impl<'a> Query<'a> {
             account: None,
             region: None,
             parent: None,
+            location: None,
             exclude_states: &[],
             after_seq: None,
             limit: None,
@@ -131,6 +135,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store: Send + Sync {
     fn get(&self, kind: Kind, id: &str) -> StoreResult<Option<Record>>;
     fn list(&self, query: &Query<'_>) -> StoreResult<Vec<Record>>;
+    /// How many records `query` would list (ignoring its limit).
+    fn count(&self, query: &Query<'_>) -> StoreResult<usize>;
     /// Applies every write or none. On success, returns the stored records of the puts (with their new version and seq).
     fn apply(&self, batch: Vec<Write>) -> StoreResult<Vec<Record>>;
     /// Records whose `due_at` is at or before `now`, earliest first.

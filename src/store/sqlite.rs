@@ -14,6 +14,7 @@ CREATE TABLE IF NOT EXISTS resources (
     region  TEXT NOT NULL,
     state   TEXT NOT NULL,
     parent  TEXT,
+    location TEXT,
     doc     TEXT NOT NULL,
     version INTEGER NOT NULL,
     due_at  INTEGER,
@@ -21,10 +22,12 @@ CREATE TABLE IF NOT EXISTS resources (
 );
 CREATE INDEX IF NOT EXISTS resources_owner ON resources (kind, account, region, seq);
 CREATE INDEX IF NOT EXISTS resources_parent ON resources (parent) WHERE parent IS NOT NULL;
+CREATE INDEX IF NOT EXISTS resources_location ON resources (kind, account, region, location) WHERE location IS NOT NULL;
 CREATE INDEX IF NOT EXISTS resources_due ON resources (due_at) WHERE due_at IS NOT NULL;
 ";
 
-const COLUMNS: &str = "seq, kind, id, account, region, state, parent, doc, version, due_at";
+const COLUMNS: &str =
+    "seq, kind, id, account, region, state, parent, location, doc, version, due_at";
 
 /// SQLite behind a mutex: one writer at a time, as SQLite wants.
 pub struct SqliteStore {
@@ -86,9 +89,10 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
         region: row.get(4)?,
         state: row.get(5)?,
         parent: row.get(6)?,
-        doc: row.get(7)?,
-        version: row.get(8)?,
-        due_at: row.get(9)?,
+        location: row.get(7)?,
+        doc: row.get(8)?,
+        version: row.get(9)?,
+        due_at: row.get(10)?,
     })
 }
 
@@ -118,6 +122,31 @@ fn check(tx: &Connection, kind: Kind, id: &str, expect: Expect) -> StoreResult<(
     }
 }
 
+/// The WHERE clause and arguments of a query (without its limit).
+fn where_clause(q: &Query<'_>) -> (String, Vec<rusqlite::types::Value>) {
+    let mut sql = String::from("kind = ?");
+    let mut args: Vec<rusqlite::types::Value> = vec![q.kind.as_str().to_string().into()];
+    let mut eq = |column: &str, value: Option<&str>| {
+        if let Some(v) = value {
+            sql.push_str(&format!(" AND {column} = ?"));
+            args.push(v.to_string().into());
+        }
+    };
+    eq("account", q.account);
+    eq("region", q.region);
+    eq("parent", q.parent);
+    eq("location", q.location);
+    for s in q.exclude_states {
+        sql.push_str(" AND state <> ?");
+        args.push(s.to_string().into());
+    }
+    if let Some(after) = q.after_seq {
+        sql.push_str(" AND seq > ?");
+        args.push(after.into());
+    }
+    (sql, args)
+}
+
 impl Store for SqliteStore {
     fn get(&self, kind: Kind, id: &str) -> StoreResult<Option<Record>> {
         let conn = self.lock()?;
@@ -132,29 +161,8 @@ impl Store for SqliteStore {
     }
 
     fn list(&self, q: &Query<'_>) -> StoreResult<Vec<Record>> {
-        let mut sql = format!("SELECT {COLUMNS} FROM resources WHERE kind = ?");
-        let mut args: Vec<rusqlite::types::Value> = vec![q.kind.as_str().to_string().into()];
-        if let Some(a) = q.account {
-            sql.push_str(" AND account = ?");
-            args.push(a.to_string().into());
-        }
-        if let Some(r) = q.region {
-            sql.push_str(" AND region = ?");
-            args.push(r.to_string().into());
-        }
-        if let Some(p) = q.parent {
-            sql.push_str(" AND parent = ?");
-            args.push(p.to_string().into());
-        }
-        for s in q.exclude_states {
-            sql.push_str(" AND state <> ?");
-            args.push(s.to_string().into());
-        }
-        if let Some(after) = q.after_seq {
-            sql.push_str(" AND seq > ?");
-            args.push(after.into());
-        }
-        sql.push_str(" ORDER BY seq");
+        let (filter, mut args) = where_clause(q);
+        let mut sql = format!("SELECT {COLUMNS} FROM resources WHERE {filter} ORDER BY seq");
         if let Some(limit) = q.limit {
             sql.push_str(" LIMIT ?");
             args.push((limit.min(i64::MAX as usize) as i64).into());
@@ -165,6 +173,18 @@ impl Store for SqliteStore {
             .query_map(params_from_iter(args), row_to_record)
             .map_err(backend)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+    }
+
+    fn count(&self, q: &Query<'_>) -> StoreResult<usize> {
+        let (filter, args) = where_clause(q);
+        let conn = self.lock()?;
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT COUNT(*) FROM resources WHERE {filter}"))
+            .map_err(backend)?;
+        let n: i64 = stmt
+            .query_row(params_from_iter(args), |r| r.get(0))
+            .map_err(backend)?;
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 
     fn apply(&self, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
@@ -181,18 +201,18 @@ impl Store for SqliteStore {
                     };
                     if expect == Expect::Absent {
                         tx.execute(
-                            "INSERT INTO resources (kind, id, account, region, state, parent, doc, version, due_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                            params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.doc, rec.version, rec.due_at],
+                            "INSERT INTO resources (kind, id, account, region, state, parent, location, doc, version, due_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                            params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.doc, rec.version, rec.due_at],
                         )
                         .map_err(backend)?;
                         rec.seq = tx.last_insert_rowid();
                     } else {
                         rec.seq = tx
                             .query_row(
-                                "UPDATE resources SET account = ?3, region = ?4, state = ?5, parent = ?6, doc = ?7, version = ?8, due_at = ?9
+                                "UPDATE resources SET account = ?3, region = ?4, state = ?5, parent = ?6, location = ?7, doc = ?8, version = ?9, due_at = ?10
                                  WHERE kind = ?1 AND id = ?2 RETURNING seq",
-                                params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.doc, rec.version, rec.due_at],
+                                params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.doc, rec.version, rec.due_at],
                                 |r| r.get(0),
                             )
                             .map_err(backend)?;

@@ -19,7 +19,9 @@ impl TestServer {
 
     pub async fn start_with(args: ServeArgs) -> Self {
         let app = dxemu::App::build(&args).expect("app builds");
-        let listener = tokio::net::TcpListener::bind(args.listen).await.expect("bind");
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .expect("bind");
         let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -28,7 +30,10 @@ impl TestServer {
             })
             .await;
         });
-        Self { endpoint, stop: Some(stop) }
+        Self {
+            endpoint,
+            stop: Some(stop),
+        }
     }
 
     /// An SDK client signing as `account` in `region`.

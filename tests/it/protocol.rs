@@ -5,7 +5,11 @@ use serde_json::Value;
 
 const AUTH: &str = "AWS4-HMAC-SHA256 Credential=111111111111/20261129/us-east-1/directconnect/aws4_request, SignedHeaders=host, Signature=0";
 
-async fn call(srv: &TestServer, target: Option<&str>, body: &str) -> (u16, reqwest::header::HeaderMap, Value) {
+async fn call(
+    srv: &TestServer,
+    target: Option<&str>,
+    body: &str,
+) -> (u16, reqwest::header::HeaderMap, Value) {
     let mut req = reqwest::Client::new()
         .post(format!("{}/", srv.endpoint))
         .header("content-type", "application/x-amz-json-1.1")
@@ -18,7 +22,11 @@ async fn call(srv: &TestServer, target: Option<&str>, body: &str) -> (u16, reqwe
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let text = resp.text().await.unwrap();
-    (status, headers, serde_json::from_str(&text).unwrap_or(Value::Null))
+    (
+        status,
+        headers,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    )
 }
 
 fn assert_error(status: u16, headers: &reqwest::header::HeaderMap, body: &Value, code: &str) {
@@ -56,27 +64,60 @@ fn uuid_like(s: &str) -> bool {
 #[tokio::test]
 async fn malformed_requests_get_modeled_errors() {
     let srv = TestServer::start().await;
-    let (s, h, b) = call(&srv, Some("OvertureService.DescribeConnections"), "{not json").await;
+    let (s, h, b) = call(
+        &srv,
+        Some("OvertureService.DescribeConnections"),
+        "{not json",
+    )
+    .await;
     assert_error(s, &h, &b, "SerializationException");
     let (s, h, b) = call(&srv, Some("OvertureService.DescribeConnections"), "[1,2]").await;
     assert_error(s, &h, &b, "SerializationException");
-    let (s, h, b) = call(&srv, Some("OvertureService.CreateConnection"), r#"{"location":"EqDC2","bandwidth":10,"connectionName":"x"}"#).await;
+    let (s, h, b) = call(
+        &srv,
+        Some("OvertureService.CreateConnection"),
+        r#"{"location":"EqDC2","bandwidth":10,"connectionName":"x"}"#,
+    )
+    .await;
     assert_error(s, &h, &b, "SerializationException");
     assert!(b["message"].as_str().unwrap().contains("bandwidth"));
-    let (s, h, b) = call(&srv, Some("OvertureService.CreateConnection"), r#"{"location":"EqDC2","bandwidth":"1Gbps"}"#).await;
+    let (s, h, b) = call(
+        &srv,
+        Some("OvertureService.CreateConnection"),
+        r#"{"location":"EqDC2","bandwidth":"1Gbps"}"#,
+    )
+    .await;
     assert_error(s, &h, &b, "DirectConnectClientException");
     assert!(b["message"].as_str().unwrap().contains("'connectionName'"));
-    let (s, h, b) = call(&srv, Some("OvertureService.DescribeLoa"), r#"{"connectionId":"dxcon-fzzzzzzz","loaContentType":"text/plain"}"#).await;
+    let (s, h, b) = call(
+        &srv,
+        Some("OvertureService.DescribeLoa"),
+        r#"{"connectionId":"dxcon-fzzzzzzz","loaContentType":"text/plain"}"#,
+    )
+    .await;
     assert_error(s, &h, &b, "DirectConnectClientException");
     assert!(b["message"].as_str().unwrap().contains("loaContentType"));
-    let (s, h, b) = call(&srv, Some("OvertureService.DescribeConnections"), r#"{"maxResults":1.5}"#).await;
+    let (s, h, b) = call(
+        &srv,
+        Some("OvertureService.DescribeConnections"),
+        r#"{"maxResults":1.5}"#,
+    )
+    .await;
     assert_error(s, &h, &b, "SerializationException");
-    let (s, h, b) = call(&srv, Some("OvertureService.DescribeConnections"), r#"{"maxResults":99999999999}"#).await;
+    let (s, h, b) = call(
+        &srv,
+        Some("OvertureService.DescribeConnections"),
+        r#"{"maxResults":99999999999}"#,
+    )
+    .await;
     assert_error(s, &h, &b, "SerializationException");
     let (s, h, b) = call(&srv, Some("OvertureService.NoSuchOperation"), "{}").await;
     assert_error(s, &h, &b, "UnknownOperationException");
     let (s, h, b) = call(&srv, Some("SomethingElse.DescribeConnections"), "{}").await;
     assert_error(s, &h, &b, "UnknownOperationException");
+    let huge = format!(r#"{{"connectionId":"{}"}}"#, "x".repeat(2 * 1024 * 1024));
+    let (s, h, b) = call(&srv, Some("OvertureService.DescribeConnections"), &huge).await;
+    assert_error(s, &h, &b, "SerializationException");
     let (s, h, b) = call(&srv, None, "{}").await;
     assert_error(s, &h, &b, "UnknownOperationException");
 }
@@ -84,7 +125,12 @@ async fn malformed_requests_get_modeled_errors() {
 #[tokio::test]
 async fn unimplemented_operations_are_server_errors() {
     let srv = TestServer::start().await;
-    let (s, h, b) = call(&srv, Some("OvertureService.DescribeDirectConnectGateways"), "{}").await;
+    let (s, h, b) = call(
+        &srv,
+        Some("OvertureService.DescribeDirectConnectGateways"),
+        "{}",
+    )
+    .await;
     assert_eq!(s, 500);
     assert_eq!(b["__type"], "DirectConnectServerException");
     assert_eq!(h["x-amzn-errortype"], "DirectConnectServerException");
@@ -93,13 +139,28 @@ async fn unimplemented_operations_are_server_errors() {
 #[tokio::test]
 async fn success_bodies_carry_no_nulls_and_numeric_timestamps() {
     let srv = TestServer::start().await;
-    let (s, _, created) = call(&srv, Some("OvertureService.CreateConnection"), r#"{"location":"EqDC2","bandwidth":"1Gbps","connectionName":"n","unknownMember":{"x":1}}"#).await;
+    let (s, _, created) = call(
+        &srv,
+        Some("OvertureService.CreateConnection"),
+        r#"{"location":"EqDC2","bandwidth":"1Gbps","connectionName":"n","unknownMember":{"x":1}}"#,
+    )
+    .await;
     assert_eq!(s, 200, "{created}");
     assert!(!has_null(&created));
     let id = created["connectionId"].as_str().unwrap();
-    let (s, _, _) = call(&srv, Some("OvertureService.DescribeLoa"), &format!(r#"{{"connectionId":"{id}"}}"#)).await;
+    let (s, _, _) = call(
+        &srv,
+        Some("OvertureService.DescribeLoa"),
+        &format!(r#"{{"connectionId":"{id}"}}"#),
+    )
+    .await;
     assert_eq!(s, 200);
-    let (_, _, listed) = call(&srv, Some("OvertureService.DescribeConnections"), &format!(r#"{{"connectionId":"{id}"}}"#)).await;
+    let (_, _, listed) = call(
+        &srv,
+        Some("OvertureService.DescribeConnections"),
+        &format!(r#"{{"connectionId":"{id}"}}"#),
+    )
+    .await;
     assert!(!has_null(&listed));
     let c = &listed["connections"][0];
     assert!(c["loaIssueTime"].is_number(), "{c}");
@@ -111,11 +172,15 @@ async fn success_bodies_carry_no_nulls_and_numeric_timestamps() {
 #[tokio::test]
 async fn health_and_unknown_paths() {
     let srv = TestServer::start().await;
-    let resp = reqwest::get(format!("{}/_dxemu/health", srv.endpoint)).await.unwrap();
+    let resp = reqwest::get(format!("{}/_dxemu/health", srv.endpoint))
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["status"], "ok");
     assert_eq!(body["operations"], 63);
-    let resp = reqwest::get(format!("{}/nope", srv.endpoint)).await.unwrap();
+    let resp = reqwest::get(format!("{}/nope", srv.endpoint))
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 404);
 }
