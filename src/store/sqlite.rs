@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS resources (
 );
 CREATE INDEX IF NOT EXISTS resources_owner ON resources (kind, account, region, seq);
 CREATE INDEX IF NOT EXISTS resources_parent ON resources (parent) WHERE parent IS NOT NULL;
-CREATE INDEX IF NOT EXISTS resources_location ON resources (kind, account, region, location) WHERE location IS NOT NULL;
+CREATE INDEX IF NOT EXISTS resources_location ON resources (kind, account, region, location, state) WHERE location IS NOT NULL;
 CREATE INDEX IF NOT EXISTS resources_due ON resources (due_at) WHERE due_at IS NOT NULL;
 ";
 
