@@ -50,6 +50,11 @@ pub struct ServeArgs {
     #[arg(long, env = "DXEMU_ACCOUNT_MAP_FILE")]
     pub account_map_file: Option<PathBuf>,
 
+    /// Partner accounts, `ACCOUNT` or `ACCOUNT=Partner Name` (repeat, or comma-separate).
+    /// Without any, every account may act as a partner.
+    #[arg(long = "partner", env = "DXEMU_PARTNERS", value_delimiter = ',')]
+    pub partners: Vec<String>,
+
     /// Active dedicated connections an account may have per location and region.
     #[arg(long, env = "DXEMU_MAX_CONNECTIONS_PER_LOCATION", default_value_t = 10)]
     pub max_connections_per_location: usize,
@@ -66,8 +71,29 @@ impl ServeArgs {
             default_region: "us-east-1".into(),
             account_map: Vec::new(),
             account_map_file: None,
+            partners: Vec::new(),
             max_connections_per_location: 10,
         }
+    }
+
+    /// The configured partner accounts and their names.
+    pub fn partner_list(&self) -> Result<Vec<(String, Option<String>)>, StartError> {
+        self.partners
+            .iter()
+            .map(|p| {
+                let (account, name) = match p.split_once('=') {
+                    Some((a, n)) => (a.trim(), Some(n.trim().to_string())),
+                    None => (p.trim(), None),
+                };
+                if crate::api::is_account_id(account) {
+                    Ok((account.to_string(), name.filter(|n| !n.is_empty())))
+                } else {
+                    Err(StartError::Config(format!(
+                        "partner {p:?} is not a 12-digit account id (optionally =NAME)"
+                    )))
+                }
+            })
+            .collect()
     }
 
     /// The access-key mapping from flags and the mapping file.

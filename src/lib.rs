@@ -37,6 +37,7 @@ impl App {
         };
         let settings = service::Settings {
             max_connections_per_location: config.max_connections_per_location,
+            partners: config.partner_list()?,
             ..Default::default()
         };
         let emulator = service::Emulator::new(store, settings)?;

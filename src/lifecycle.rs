@@ -45,6 +45,14 @@ pub fn rule(kind: Kind, state: &str, timing: Timing) -> Option<(Step, i64)> {
         (Kind::Connection, "pending") => Some((Step::To("available"), provisioning)),
         (Kind::Connection, "deleting") => Some((Step::To("deleted"), provisioning)),
         (Kind::Connection, "deleted" | "rejected") => Some((Step::Purge, DELETED_VISIBLE_MS)),
+        // Interconnects provision like dedicated connections.
+        (Kind::Interconnect, "requested") => Some((Step::To("pending"), provisioning)),
+        (Kind::Interconnect, "pending") => Some((Step::To("available"), provisioning)),
+        (Kind::Interconnect, "deleted") => Some((Step::Purge, DELETED_VISIBLE_MS)),
+        // A LAG is pending until AWS has allocated its ports; after that its
+        // reported state follows its members.
+        (Kind::Lag, "pending") => Some((Step::To("available"), provisioning)),
+        (Kind::Lag, "deleted") => Some((Step::Purge, DELETED_VISIBLE_MS)),
         _ => None,
     }
 }
@@ -53,7 +61,8 @@ pub fn rule(kind: Kind, state: &str, timing: Timing) -> Option<(Step, i64)> {
 pub fn state_member(kind: Kind) -> Option<&'static str> {
     match kind {
         Kind::Connection => Some("connectionState"),
-        Kind::Interconnect => Some("interconnectState"),
+        // Interconnects are stored in the connection shape.
+        Kind::Interconnect => Some("connectionState"),
         Kind::Lag => Some("lagState"),
         Kind::VirtualInterface => Some("virtualInterfaceState"),
         Kind::Gateway => Some("directConnectGatewayState"),

@@ -1,18 +1,13 @@
 //! Dedicated connections: create, describe, update, delete, LOA, locations.
 
-use super::{Doc, Emulator, decode_doc, ids, loa, locations, new_record, store_error, tags};
+use super::{
+    Doc, Emulator, decode_doc, ids, loa, locations, new_record, paging, ports, store_error, tags,
+};
 use crate::api::generated::types::*;
 use crate::api::wire::Blob;
 use crate::api::{ApiError, RequestContext};
 use crate::store::{Expect, Kind, Query, Record, Write};
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-
-/// Bandwidths of dedicated ports.
-pub const DEDICATED_BANDWIDTHS: &[&str] = &["1Gbps", "10Gbps", "100Gbps", "400Gbps"];
-
-/// Page size cap of every paginated Describe call.
-pub const MAX_PAGE: usize = 100;
 
 /// What the emulator keeps about a connection besides its wire form.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -20,6 +15,18 @@ pub(crate) struct ConnectionExtra {
     /// When it was deleted (epoch ms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<i64>,
+    /// Set on hosted connections: who allocated it, and on what.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosted: Option<Hosted>,
+}
+
+/// The partner side of a hosted connection.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Hosted {
+    /// The partner account that allocated it.
+    pub partner: String,
+    /// The interconnect or LAG it runs on.
+    pub parent: String,
 }
 
 pub(crate) type ConnectionDoc = Doc<Connection, ConnectionExtra>;
@@ -40,7 +47,46 @@ pub(crate) fn load_own(
     }
 }
 
-fn is_gone(state: &str) -> bool {
+/// Loads a port of the caller: a connection or an interconnect.
+pub(crate) fn load_port(
+    svc: &Emulator,
+    cx: &RequestContext,
+    id: &str,
+) -> Result<(Record, ConnectionDoc), ApiError> {
+    for kind in [Kind::Connection, Kind::Interconnect] {
+        if let Some((rec, doc)) = svc.load::<Connection, ConnectionExtra>(kind, id)?
+            && rec.account == cx.account
+            && rec.region == cx.region
+        {
+            return Ok((rec, doc));
+        }
+    }
+    Err(not_found(id))
+}
+
+/// Loads a connection its owner or, for a hosted connection, its partner may act on.
+pub(crate) fn load_owned_or_hosted(
+    svc: &Emulator,
+    cx: &RequestContext,
+    id: &str,
+) -> Result<(Record, ConnectionDoc), ApiError> {
+    match svc.load::<Connection, ConnectionExtra>(Kind::Connection, id)? {
+        Some((rec, doc))
+            if rec.region == cx.region
+                && (rec.account == cx.account
+                    || doc
+                        .x
+                        .hosted
+                        .as_ref()
+                        .is_some_and(|h| h.partner == cx.account)) =>
+        {
+            Ok((rec, doc))
+        }
+        _ => Err(not_found(id)),
+    }
+}
+
+pub(crate) fn is_gone(state: &str) -> bool {
     matches!(state, "deleted" | "rejected")
 }
 
@@ -49,129 +95,81 @@ pub(crate) fn create_connection(
     cx: &RequestContext,
     input: CreateConnectionRequest,
 ) -> Result<Connection, ApiError> {
-    if !DEDICATED_BANDWIDTHS.contains(&input.bandwidth.as_str()) {
-        return Err(ApiError::client(format!(
-            "Bandwidth {} is not a valid dedicated connection bandwidth. Valid values: {}.",
-            input.bandwidth,
-            DEDICATED_BANDWIDTHS.join(", ")
-        )));
-    }
-    let location = locations::find(&cx.region, &input.location).ok_or_else(|| {
-        ApiError::client(format!(
-            "Location {} is not a valid Direct Connect location in {}. DescribeLocations lists the locations of a Region.",
-            input.location, cx.region
-        ))
-    })?;
-    let speed = locations::port_speed(&input.bandwidth).unwrap_or_default();
-    if !location.port_speeds.contains(&speed) {
-        return Err(ApiError::client(format!(
-            "Bandwidth {} is not available at location {}. Available port speeds: {}.",
-            input.bandwidth,
-            location.code,
-            location.port_speeds.join(", ")
-        )));
-    }
     let macsec = input.request_mac_sec.unwrap_or(false);
-    if macsec && !location.macsec_speeds.contains(&speed) {
-        return Err(ApiError::client(format!(
-            "MAC Security (MACsec) is not available for {} connections at location {}.",
-            input.bandwidth, location.code
-        )));
-    }
-    if input.lag_id.is_some() {
-        return Err(ApiError::server(
-            "CreateConnection with lagId is not implemented by dxemu yet",
-        ));
-    }
+    let location = ports::validate(&cx.region, &input.location, &input.bandwidth, macsec)?;
     let tags = tags::validate_new(input.tags.unwrap_or_default())?;
-
     let _guard = svc.lock();
-    let mut q = Query::kind(Kind::Connection);
-    q.account = Some(&cx.account);
-    q.region = Some(&cx.region);
-    q.location = Some(location.code);
-    q.exclude_states = &["deleted", "rejected", "deleting"];
-    let active = svc.store().count(&q).map_err(store_error)?;
-    let limit = svc.settings().max_connections_per_location;
-    if active >= limit {
-        return Err(ApiError::client(format!(
-            "Connection limit exceeded: account {} already has {active} connections at location {} in {} (limit {limit}).",
-            cx.account, location.code, cx.region
-        )));
-    }
-
-    let device = ids::device(location.code);
-    let id = fresh_id(svc, Kind::Connection, "dxcon")?;
-    let wire = Connection {
-        owner_account: Some(cx.account.clone()),
-        connection_id: Some(id.clone()),
-        connection_name: Some(input.connection_name),
-        connection_state: Some(ConnectionState::Requested),
-        region: Some(cx.region.clone()),
-        location: Some(location.code.to_string()),
-        bandwidth: Some(input.bandwidth),
-        aws_device: Some(device.clone()),
-        jumbo_frame_capable: Some(true),
-        aws_device_v2: Some(device.clone()),
-        aws_logical_device_id: Some(device),
-        has_logical_redundancy: Some(HasLogicalRedundancy::Unknown),
-        tags: Some(tags),
-        provider_name: input.provider_name,
-        mac_sec_capable: Some(macsec),
-        port_encryption_status: macsec.then(|| "Encryption Down".to_string()),
-        encryption_mode: Some(if macsec { "no_encrypt" } else { "unknown" }.to_string()),
-        mac_sec_keys: macsec.then(Vec::new),
-        ..Default::default()
+    ports::check_location_quota(svc, cx, location.code, 1)?;
+    let lag = match &input.lag_id {
+        Some(lag_id) => Some(super::lags::joinable(
+            svc,
+            cx,
+            lag_id,
+            &input.bandwidth,
+            location.code,
+            macsec,
+            1,
+        )?),
+        None => None,
     };
+    let id = fresh_id(svc, "dxcon")?;
+    let mut wire = ports::new_port(
+        cx,
+        &id,
+        &input.connection_name,
+        location.code,
+        &input.bandwidth,
+        macsec,
+        input.provider_name,
+        tags,
+    );
+    if let Some((lag_rec, lag_doc)) = &lag {
+        wire.lag_id = Some(lag_rec.id.clone());
+        wire.aws_device = lag_doc.wire.aws_device.clone();
+        wire.aws_device_v2 = lag_doc.wire.aws_device_v2.clone();
+        wire.aws_logical_device_id = lag_doc.wire.aws_logical_device_id.clone();
+        if lag_doc
+            .wire
+            .mac_sec_keys
+            .as_ref()
+            .is_some_and(|k| !k.is_empty())
+        {
+            wire.mac_sec_keys = lag_doc.wire.mac_sec_keys.clone();
+        }
+    }
     let doc = ConnectionDoc {
         wire,
         x: ConnectionExtra::default(),
     };
     let mut base = new_record(Kind::Connection, &id, cx);
     base.location = Some(location.code.to_string());
+    base.parent = input.lag_id.clone();
     let rec = svc.record(&base, "requested", &doc, Some(cx.now_ms))?;
     svc.commit(vec![Write::Put(rec, Expect::Absent)])?;
     Ok(doc.wire)
 }
 
-/// A new random id of `kind` that no stored resource has. Call under the write lock.
-pub(crate) fn fresh_id(svc: &Emulator, kind: Kind, prefix: &str) -> Result<String, ApiError> {
+/// A new random id that no stored resource with the same prefix has. Call under the write lock.
+pub(crate) fn fresh_id(svc: &Emulator, prefix: &str) -> Result<String, ApiError> {
+    let kinds: &[Kind] = match prefix {
+        "dxcon" => &[Kind::Connection, Kind::Interconnect],
+        "dxlag" => &[Kind::Lag],
+        "dxvif" => &[Kind::VirtualInterface],
+        _ => &[],
+    };
     for _ in 0..16 {
         let id = ids::resource_id(prefix);
-        if svc.store().get(kind, &id).map_err(store_error)?.is_none() {
+        let mut taken = false;
+        for kind in kinds {
+            taken |= svc.store().get(*kind, &id).map_err(store_error)?.is_some();
+        }
+        if !taken {
             return Ok(id);
         }
     }
     Err(ApiError::server(
         "Could not allocate a resource id; retry the request",
     ))
-}
-
-/// An opaque pagination token: base64 of a small JSON document.
-pub(crate) fn encode_token(seq: i64) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("{{\"v\":1,\"s\":{seq}}}"))
-}
-
-pub(crate) fn decode_token(token: &str) -> Result<i64, ApiError> {
-    let bad = || ApiError::client("The nextToken provided is not valid.");
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(token.as_bytes())
-        .map_err(|_| bad())?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    v.get("s")
-        .and_then(serde_json::Value::as_i64)
-        .ok_or_else(bad)
-}
-
-/// The page size a request asks for: all when absent, at most 100.
-pub(crate) fn page_size(max_results: Option<i32>) -> Result<Option<usize>, ApiError> {
-    match max_results {
-        None => Ok(None),
-        Some(n) if n < 1 => Err(ApiError::client(format!(
-            "maxResults must be at least 1, got {n}."
-        ))),
-        Some(n) => Ok(Some((n as usize).min(MAX_PAGE))),
-    }
 }
 
 pub(crate) fn describe_connections(
@@ -186,23 +184,11 @@ pub(crate) fn describe_connections(
             next_token: None,
         });
     }
-    let limit = page_size(input.max_results)?;
-    let after = input.next_token.as_deref().map(decode_token).transpose()?;
     let mut q = Query::kind(Kind::Connection);
     q.account = Some(&cx.account);
     q.region = Some(&cx.region);
     q.exclude_states = &["deleted", "rejected"];
-    q.after_seq = after;
-    // One more than the page tells whether another page follows.
-    q.limit = limit.map(|n| n + 1);
-    let mut recs = svc.store().list(&q).map_err(store_error)?;
-    let mut next_token = None;
-    if let Some(n) = limit
-        && recs.len() > n
-    {
-        recs.truncate(n);
-        next_token = recs.last().map(|r| encode_token(r.seq));
-    }
+    let (recs, next_token) = paging::page(svc, q, input.max_results, input.next_token.as_deref())?;
     let connections = recs
         .iter()
         .map(|r| decode_doc::<Connection, ConnectionExtra>(r).map(|d| d.wire))
@@ -257,62 +243,142 @@ pub(crate) fn delete_connection(
     cx: &RequestContext,
     input: DeleteConnectionRequest,
 ) -> Result<Connection, ApiError> {
+    let id = &input.connection_id;
     let _guard = svc.lock();
-    let (rec, mut doc) = load_own(svc, cx, &input.connection_id)?;
+    let (rec, mut doc) = load_owned_or_hosted(svc, cx, id)?;
     if is_gone(&rec.state) {
         return Ok(doc.wire);
     }
-    doc.wire.connection_state = Some(ConnectionState::Deleted);
+    if let Some(lag_id) = doc.wire.lag_id.clone().filter(|_| doc.x.hosted.is_none())
+        && let Some((_, lag)) = svc.load::<Lag, super::lags::LagExtra>(Kind::Lag, &lag_id)?
+    {
+        let members = super::lags::members(svc, &lag_id)?;
+        let min = lag.wire.minimum_links.unwrap_or(0).max(0) as usize;
+        let up_after = members
+            .iter()
+            .filter(|(r, _)| r.state == "available" && r.id != rec.id)
+            .count();
+        if members.len() > 1 && up_after < min {
+            return Err(ApiError::client(format!(
+                "Connection {id} cannot be deleted: Lag {lag_id} would fall below its minimum of {min} available connections."
+            )));
+        }
+    }
+    // The customer deleting a hosted connection it never confirmed declines it.
+    let declined = rec.state == "ordering" && rec.account == cx.account && doc.x.hosted.is_some();
+    let (state, wire_state) = if declined {
+        ("rejected", ConnectionState::Rejected)
+    } else {
+        ("deleted", ConnectionState::Deleted)
+    };
+    doc.wire.connection_state = Some(wire_state);
     doc.x.deleted_at = Some(cx.now_ms);
-    let new = svc.record(&rec, "deleted", &doc, Some(cx.now_ms))?;
+    let new = svc.record(&rec, state, &doc, Some(cx.now_ms))?;
     svc.commit(vec![Write::Put(new, Expect::Version(rec.version))])?;
     Ok(doc.wire)
 }
 
-/// Renders the LOA-CFA of a connection and records the time it was issued.
-fn connection_loa(
+/// What an LOA names, taken from the port or LAG it is for.
+struct LoaSubject {
+    name: String,
+    location: String,
+    device: String,
+    bandwidth: String,
+    provider: Option<String>,
+}
+
+fn render_loa(
+    cx: &RequestContext,
+    id: &str,
+    subject: &LoaSubject,
+    provider_name: Option<&str>,
+) -> Loa {
+    let location_name = locations::find(&cx.region, &subject.location)
+        .map(|l| l.name)
+        .unwrap_or_default();
+    let pdf = loa::render(&loa::LoaRequest {
+        resource_id: id,
+        resource_name: &subject.name,
+        location_code: &subject.location,
+        location_name,
+        aws_device: &subject.device,
+        bandwidth: &subject.bandwidth,
+        requester_account: &cx.account,
+        provider_name: provider_name.or(subject.provider.as_deref()),
+        region: &cx.region,
+        issued_at_ms: cx.now_ms,
+    });
+    Loa {
+        loa_content: Some(Blob(pdf)),
+        loa_content_type: Some(LoaContentType::ApplicationPdf),
+    }
+}
+
+fn loa_unavailable(id: &str, state: &str) -> Result<(), ApiError> {
+    if matches!(
+        state,
+        "requested" | "ordering" | "deleting" | "deleted" | "rejected"
+    ) {
+        return Err(ApiError::client(format!(
+            "The Letter of Authorization for {id} is not available while it is in state {state}."
+        )));
+    }
+    Ok(())
+}
+
+/// Renders the LOA-CFA of a connection or interconnect and records when it was issued.
+pub(crate) fn port_loa(
+    svc: &Emulator,
+    cx: &RequestContext,
+    id: &str,
+    provider_name: Option<&str>,
+    interconnect_only: bool,
+) -> Result<Loa, ApiError> {
+    let _guard = svc.lock();
+    let (rec, mut doc) = if interconnect_only {
+        super::interconnects::load_own(svc, cx, id)?
+    } else {
+        load_port(svc, cx, id)?
+    };
+    if doc.x.hosted.is_some() {
+        return Err(ApiError::client(format!(
+            "Connection {id} is a hosted connection: its Letter of Authorization is issued to the partner for the interconnect."
+        )));
+    }
+    loa_unavailable(id, &rec.state)?;
+    let w = &doc.wire;
+    let subject = LoaSubject {
+        name: w.connection_name.clone().unwrap_or_default(),
+        location: w.location.clone().unwrap_or_default(),
+        device: w.aws_device_v2.clone().unwrap_or_default(),
+        bandwidth: w.bandwidth.clone().unwrap_or_default(),
+        provider: w.provider_name.clone(),
+    };
+    let loa = render_loa(cx, id, &subject, provider_name);
+    doc.wire.loa_issue_time = Some(cx.now_secs());
+    let state = rec.state.clone();
+    let new = svc.record(&rec, &state, &doc, None)?;
+    svc.commit(vec![Write::Put(new, Expect::Version(rec.version))])?;
+    Ok(loa)
+}
+
+fn lag_loa(
     svc: &Emulator,
     cx: &RequestContext,
     id: &str,
     provider_name: Option<&str>,
 ) -> Result<Loa, ApiError> {
-    let _guard = svc.lock();
-    let (rec, mut doc) = load_own(svc, cx, id)?;
-    if matches!(
-        rec.state.as_str(),
-        "requested" | "deleting" | "deleted" | "rejected"
-    ) {
-        return Err(ApiError::client(format!(
-            "The Letter of Authorization for {id} is not available while the connection is in state {}.",
-            rec.state
-        )));
-    }
-    let wire = &doc.wire;
-    let code = wire.location.clone().unwrap_or_default();
-    let location_name = locations::find(&cx.region, &code)
-        .map(|l| l.name)
-        .unwrap_or_default();
-    let provider = provider_name.or(wire.provider_name.as_deref());
-    let pdf = loa::render(&loa::LoaRequest {
-        resource_id: id,
-        resource_name: wire.connection_name.as_deref().unwrap_or_default(),
-        location_code: &code,
-        location_name,
-        aws_device: wire.aws_device_v2.as_deref().unwrap_or_default(),
-        bandwidth: wire.bandwidth.as_deref().unwrap_or_default(),
-        requester_account: &cx.account,
-        provider_name: provider,
-        region: &cx.region,
-        issued_at_ms: cx.now_ms,
-    });
-    doc.wire.loa_issue_time = Some(cx.now_secs());
-    let state = rec.state.clone();
-    let new = svc.record(&rec, &state, &doc, None)?;
-    svc.commit(vec![Write::Put(new, Expect::Version(rec.version))])?;
-    Ok(Loa {
-        loa_content: Some(Blob(pdf)),
-        loa_content_type: Some(LoaContentType::ApplicationPdf),
-    })
+    let (rec, doc) = super::lags::load_own(svc, cx, id)?;
+    loa_unavailable(id, &rec.state)?;
+    let w = &doc.wire;
+    let subject = LoaSubject {
+        name: w.lag_name.clone().unwrap_or_default(),
+        location: w.location.clone().unwrap_or_default(),
+        device: w.aws_device_v2.clone().unwrap_or_default(),
+        bandwidth: w.connections_bandwidth.clone().unwrap_or_default(),
+        provider: w.provider_name.clone(),
+    };
+    Ok(render_loa(cx, id, &subject, provider_name))
 }
 
 pub(crate) fn describe_loa(
@@ -320,18 +386,11 @@ pub(crate) fn describe_loa(
     cx: &RequestContext,
     input: DescribeLoaRequest,
 ) -> Result<Loa, ApiError> {
-    if input.connection_id.starts_with("dxlag-") {
-        return Err(ApiError::client(format!(
-            "Could not find Lag with ID {}",
-            input.connection_id
-        )));
+    let id = &input.connection_id;
+    if id.starts_with("dxlag-") {
+        return lag_loa(svc, cx, id, input.provider_name.as_deref());
     }
-    connection_loa(
-        svc,
-        cx,
-        &input.connection_id,
-        input.provider_name.as_deref(),
-    )
+    port_loa(svc, cx, id, input.provider_name.as_deref(), false)
 }
 
 pub(crate) fn describe_connection_loa(
@@ -339,11 +398,13 @@ pub(crate) fn describe_connection_loa(
     cx: &RequestContext,
     input: DescribeConnectionLoaRequest,
 ) -> Result<DescribeConnectionLoaResponse, ApiError> {
-    let loa = connection_loa(
+    let _ = load_own(svc, cx, &input.connection_id)?;
+    let loa = port_loa(
         svc,
         cx,
         &input.connection_id,
         input.provider_name.as_deref(),
+        false,
     )?;
     Ok(DescribeConnectionLoaResponse { loa: Some(loa) })
 }

@@ -7,9 +7,13 @@
 mod connections;
 mod customer;
 mod ids;
+mod interconnects;
+mod lags;
 pub mod loa;
 pub mod locations;
 mod macsec;
+mod paging;
+mod ports;
 mod tags;
 
 use crate::api::generated::service::DirectConnect;
@@ -29,6 +33,9 @@ pub struct Settings {
     pub timing: Timing,
     /// Active dedicated connections one account may hold at one location in one region.
     pub max_connections_per_location: usize,
+    /// Accounts that are Direct Connect partners, with an optional partner
+    /// name. Empty: every account may act as one.
+    pub partners: Vec<(String, Option<String>)>,
 }
 
 impl Default for Settings {
@@ -36,6 +43,7 @@ impl Default for Settings {
         Self {
             timing: Timing::Instant,
             max_connections_per_location: 10,
+            partners: Vec::new(),
         }
     }
 }
@@ -85,6 +93,37 @@ impl Emulator {
 
     pub(crate) fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Whether `account` may act as a Direct Connect partner.
+    pub(crate) fn is_partner(&self, account: &str) -> bool {
+        self.settings.partners.is_empty() || self.is_configured_partner(account)
+    }
+
+    /// Whether `account` is explicitly configured as a partner.
+    pub(crate) fn is_configured_partner(&self, account: &str) -> bool {
+        self.settings.partners.iter().any(|(p, _)| p == account)
+    }
+
+    /// The `partnerName` a partner's hosted connections carry.
+    pub(crate) fn partner_name(&self, account: &str) -> String {
+        self.settings
+            .partners
+            .iter()
+            .find(|(p, _)| p == account)
+            .and_then(|(_, name)| name.clone())
+            .unwrap_or_else(|| format!("Partner {account}"))
+    }
+
+    /// Refuses partner-only operations to other accounts, with AWS's text.
+    pub(crate) fn require_partner(&self, cx: &RequestContext) -> Result<(), ApiError> {
+        if self.is_partner(&cx.account) {
+            return Ok(());
+        }
+        Err(ApiError::client(format!(
+            "Account {} is not an authorized Direct Connect partner in {}.",
+            cx.account, cx.region
+        )))
     }
 
     /// Reads and decodes a record.
@@ -352,5 +391,120 @@ impl DirectConnect for Emulator {
         cx: &RequestContext,
     ) -> Result<DescribeCustomerMetadataResponse, ApiError> {
         customer::describe_customer_metadata(self, cx)
+    }
+    fn create_lag(&self, cx: &RequestContext, input: CreateLagRequest) -> Result<Lag, ApiError> {
+        lags::create_lag(self, cx, input)
+    }
+
+    fn describe_lags(
+        &self,
+        cx: &RequestContext,
+        input: DescribeLagsRequest,
+    ) -> Result<Lags, ApiError> {
+        lags::describe_lags(self, cx, input)
+    }
+
+    fn update_lag(&self, cx: &RequestContext, input: UpdateLagRequest) -> Result<Lag, ApiError> {
+        lags::update_lag(self, cx, input)
+    }
+
+    fn delete_lag(&self, cx: &RequestContext, input: DeleteLagRequest) -> Result<Lag, ApiError> {
+        lags::delete_lag(self, cx, input)
+    }
+
+    fn associate_connection_with_lag(
+        &self,
+        cx: &RequestContext,
+        input: AssociateConnectionWithLagRequest,
+    ) -> Result<Connection, ApiError> {
+        lags::associate_connection_with_lag(self, cx, input)
+    }
+
+    fn disassociate_connection_from_lag(
+        &self,
+        cx: &RequestContext,
+        input: DisassociateConnectionFromLagRequest,
+    ) -> Result<Connection, ApiError> {
+        lags::disassociate_connection_from_lag(self, cx, input)
+    }
+
+    fn create_interconnect(
+        &self,
+        cx: &RequestContext,
+        input: CreateInterconnectRequest,
+    ) -> Result<Interconnect, ApiError> {
+        interconnects::create_interconnect(self, cx, input)
+    }
+
+    fn describe_interconnects(
+        &self,
+        cx: &RequestContext,
+        input: DescribeInterconnectsRequest,
+    ) -> Result<Interconnects, ApiError> {
+        interconnects::describe_interconnects(self, cx, input)
+    }
+
+    fn delete_interconnect(
+        &self,
+        cx: &RequestContext,
+        input: DeleteInterconnectRequest,
+    ) -> Result<DeleteInterconnectResponse, ApiError> {
+        interconnects::delete_interconnect(self, cx, input)
+    }
+
+    fn describe_interconnect_loa(
+        &self,
+        cx: &RequestContext,
+        input: DescribeInterconnectLoaRequest,
+    ) -> Result<DescribeInterconnectLoaResponse, ApiError> {
+        interconnects::describe_interconnect_loa(self, cx, input)
+    }
+
+    fn allocate_hosted_connection(
+        &self,
+        cx: &RequestContext,
+        input: AllocateHostedConnectionRequest,
+    ) -> Result<Connection, ApiError> {
+        interconnects::allocate_hosted_connection(self, cx, input)
+    }
+
+    fn allocate_connection_on_interconnect(
+        &self,
+        cx: &RequestContext,
+        input: AllocateConnectionOnInterconnectRequest,
+    ) -> Result<Connection, ApiError> {
+        interconnects::allocate_connection_on_interconnect(self, cx, input)
+    }
+
+    fn associate_hosted_connection(
+        &self,
+        cx: &RequestContext,
+        input: AssociateHostedConnectionRequest,
+    ) -> Result<Connection, ApiError> {
+        interconnects::associate_hosted_connection(self, cx, input)
+    }
+
+    fn describe_hosted_connections(
+        &self,
+        cx: &RequestContext,
+        input: DescribeHostedConnectionsRequest,
+    ) -> Result<Connections, ApiError> {
+        interconnects::describe_hosted_connections(self, cx, input)
+    }
+
+    fn describe_connections_on_interconnect(
+        &self,
+        cx: &RequestContext,
+        input: DescribeConnectionsOnInterconnectRequest,
+    ) -> Result<Connections, ApiError> {
+        interconnects::describe_connections_on_interconnect(self, cx, input)
+    }
+
+    fn confirm_connection(
+        &self,
+        cx: &RequestContext,
+        input: ConfirmConnectionRequest,
+    ) -> Result<ConfirmConnectionResponse, ApiError> {
+        interconnects::confirm_connection(self, cx, input)
     }
 }

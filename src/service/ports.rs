@@ -1,0 +1,138 @@
+//! Physical ports: what dedicated connections, interconnects and LAG members share.
+
+use super::locations::{self, LocationInfo};
+use super::{Emulator, ids, store_error};
+use crate::api::generated::types::*;
+use crate::api::{ApiError, RequestContext};
+use crate::store::{Kind, Query};
+
+/// Bandwidths of dedicated ports.
+pub const DEDICATED_BANDWIDTHS: &[&str] = &["1Gbps", "10Gbps", "100Gbps", "400Gbps"];
+
+/// Bandwidths a partner may allocate as hosted connections.
+pub const HOSTED_BANDWIDTHS: &[&str] = &[
+    "50Mbps", "100Mbps", "200Mbps", "300Mbps", "400Mbps", "500Mbps", "1Gbps", "2Gbps", "5Gbps",
+    "10Gbps", "25Gbps",
+];
+
+/// A bandwidth string in Mbps (`"500Mbps"` → 500, `"10Gbps"` → 10000).
+pub fn mbps(bandwidth: &str) -> Option<u64> {
+    if let Some(n) = bandwidth.strip_suffix("Gbps") {
+        return n.parse::<u64>().ok().map(|g| g * 1000);
+    }
+    bandwidth.strip_suffix("Mbps").and_then(|n| n.parse().ok())
+}
+
+/// Members a LAG of this bandwidth may have.
+pub fn max_lag_members(bandwidth: &str) -> usize {
+    match bandwidth {
+        "100Gbps" | "400Gbps" => 2,
+        _ => 4,
+    }
+}
+
+/// Checks a dedicated port request against the region's location catalog.
+pub fn validate(
+    region: &str,
+    location: &str,
+    bandwidth: &str,
+    macsec: bool,
+) -> Result<&'static LocationInfo, ApiError> {
+    if !DEDICATED_BANDWIDTHS.contains(&bandwidth) {
+        return Err(ApiError::client(format!(
+            "Bandwidth {bandwidth} is not a valid dedicated connection bandwidth. Valid values: {}.",
+            DEDICATED_BANDWIDTHS.join(", ")
+        )));
+    }
+    let info = locations::find(region, location).ok_or_else(|| {
+        ApiError::client(format!(
+            "Location {location} is not a valid Direct Connect location in {region}. DescribeLocations lists the locations of a Region."
+        ))
+    })?;
+    let speed = locations::port_speed(bandwidth).unwrap_or_default();
+    if !info.port_speeds.contains(&speed) {
+        return Err(ApiError::client(format!(
+            "Bandwidth {bandwidth} is not available at location {}. Available port speeds: {}.",
+            info.code,
+            info.port_speeds.join(", ")
+        )));
+    }
+    if macsec && !info.macsec_speeds.contains(&speed) {
+        return Err(ApiError::client(format!(
+            "MAC Security (MACsec) is not available for {bandwidth} connections at location {}.",
+            info.code
+        )));
+    }
+    Ok(info)
+}
+
+/// Refuses `adding` more ports when the caller already has the quota's worth at `location`.
+pub fn check_location_quota(
+    svc: &Emulator,
+    cx: &RequestContext,
+    location: &str,
+    adding: usize,
+) -> Result<(), ApiError> {
+    let mut q = Query::kind(Kind::Connection);
+    q.account = Some(&cx.account);
+    q.region = Some(&cx.region);
+    q.location = Some(location);
+    q.exclude_states = &["deleted", "rejected", "deleting"];
+    let active = svc.store().count(&q).map_err(store_error)?;
+    let limit = svc.settings().max_connections_per_location;
+    if active + adding > limit {
+        return Err(ApiError::client(format!(
+            "Connection limit exceeded: account {} has {active} connections at location {location} in {} and the limit is {limit}.",
+            cx.account, cx.region
+        )));
+    }
+    Ok(())
+}
+
+/// The wire form of a new dedicated port in state `requested`.
+#[allow(clippy::too_many_arguments)]
+pub fn new_port(
+    cx: &RequestContext,
+    id: &str,
+    name: &str,
+    location: &str,
+    bandwidth: &str,
+    macsec: bool,
+    provider_name: Option<String>,
+    tags: Vec<Tag>,
+) -> Connection {
+    let device = ids::device(location);
+    Connection {
+        owner_account: Some(cx.account.clone()),
+        connection_id: Some(id.to_string()),
+        connection_name: Some(name.to_string()),
+        connection_state: Some(ConnectionState::Requested),
+        region: Some(cx.region.clone()),
+        location: Some(location.to_string()),
+        bandwidth: Some(bandwidth.to_string()),
+        aws_device: Some(device.clone()),
+        jumbo_frame_capable: Some(true),
+        aws_device_v2: Some(device.clone()),
+        aws_logical_device_id: Some(device),
+        has_logical_redundancy: Some(HasLogicalRedundancy::Unknown),
+        tags: Some(tags),
+        provider_name,
+        mac_sec_capable: Some(macsec),
+        port_encryption_status: macsec.then(|| "Encryption Down".to_string()),
+        encryption_mode: Some(if macsec { "no_encrypt" } else { "unknown" }.to_string()),
+        mac_sec_keys: macsec.then(Vec::new),
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bandwidths() {
+        assert_eq!(super::mbps("500Mbps"), Some(500));
+        assert_eq!(super::mbps("10Gbps"), Some(10_000));
+        assert_eq!(super::mbps("fast"), None);
+        assert_eq!(super::max_lag_members("100Gbps"), 2);
+        assert_eq!(super::max_lag_members("10Gbps"), 4);
+    }
+}
