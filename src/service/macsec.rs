@@ -1,6 +1,7 @@
 //! MACsec keys (CKN/CAK pairs held as secrets) on dedicated connections.
 
 use super::connections::{ConnectionDoc, load_own};
+use super::lags::LagDoc;
 use super::{Doc, Emulator, ids, new_record};
 use crate::api::generated::types::*;
 use crate::api::{ApiError, RequestContext};
@@ -26,28 +27,90 @@ fn start_on(now_ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Loads a MACsec-capable connection of the caller.
-fn load_target(
-    svc: &Emulator,
-    cx: &RequestContext,
-    id: &str,
-) -> Result<(Record, ConnectionDoc), ApiError> {
-    if id.starts_with("dxlag-") {
-        return Err(ApiError::client(format!("Could not find Lag with ID {id}")));
+/// What a key is associated with: a connection, or a LAG and its members.
+enum Target {
+    Connection(Record, ConnectionDoc),
+    Lag(Record, LagDoc, Vec<(Record, ConnectionDoc)>),
+}
+
+impl Target {
+    fn keys(&mut self) -> &mut Vec<MacSecKey> {
+        match self {
+            Target::Connection(_, d) => d.wire.mac_sec_keys.get_or_insert_with(Vec::new),
+            Target::Lag(_, d, _) => d.wire.mac_sec_keys.get_or_insert_with(Vec::new),
+        }
     }
-    let (rec, doc) = load_own(svc, cx, id)?;
-    if matches!(rec.state.as_str(), "deleting" | "deleted" | "rejected") {
-        return Err(ApiError::client(format!(
-            "Connection {id} is in state {}.",
-            rec.state
-        )));
+
+    fn encryption_mode(&mut self) -> &mut Option<String> {
+        match self {
+            Target::Connection(_, d) => &mut d.wire.encryption_mode,
+            Target::Lag(_, d, _) => &mut d.wire.encryption_mode,
+        }
     }
-    if doc.wire.mac_sec_capable != Some(true) {
+
+    /// The writes that store the target; a LAG's keys and mode reach its members.
+    fn writes(self, svc: &Emulator, encryption_up: bool) -> Result<Vec<Write>, ApiError> {
+        let status = if encryption_up {
+            "Encryption Up"
+        } else {
+            "Encryption Down"
+        };
+        let mut out = Vec::new();
+        match self {
+            Target::Connection(rec, mut doc) => {
+                doc.wire.port_encryption_status = Some(status.into());
+                out.push(Write::Put(
+                    svc.record(&rec, &rec.state, &doc, None)?,
+                    Expect::Version(rec.version),
+                ));
+            }
+            Target::Lag(rec, doc, members) => {
+                for (mrec, mut mdoc) in members {
+                    mdoc.wire.mac_sec_keys = doc.wire.mac_sec_keys.clone();
+                    mdoc.wire.encryption_mode = doc.wire.encryption_mode.clone();
+                    mdoc.wire.port_encryption_status = Some(status.into());
+                    out.push(Write::Put(
+                        svc.record(&mrec, &mrec.state, &mdoc, None)?,
+                        Expect::Version(mrec.version),
+                    ));
+                }
+                out.push(Write::Put(
+                    svc.record(&rec, &rec.state, &doc, None)?,
+                    Expect::Version(rec.version),
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Loads a MACsec-capable connection or LAG of the caller.
+fn load_target(svc: &Emulator, cx: &RequestContext, id: &str) -> Result<Target, ApiError> {
+    let (state, capable, target) = if id.starts_with("dxlag-") {
+        let (rec, doc) = super::lags::load_own(svc, cx, id)?;
+        let members = super::lags::members(svc, id)?;
+        (
+            rec.state.clone(),
+            doc.wire.mac_sec_capable,
+            Target::Lag(rec, doc, members),
+        )
+    } else {
+        let (rec, doc) = load_own(svc, cx, id)?;
+        (
+            rec.state.clone(),
+            doc.wire.mac_sec_capable,
+            Target::Connection(rec, doc),
+        )
+    };
+    if matches!(state.as_str(), "deleting" | "deleted" | "rejected") {
+        return Err(ApiError::client(format!("{id} is in state {state}.")));
+    }
+    if capable != Some(true) {
         return Err(ApiError::client(format!(
             "Connection {id} does not support MAC Security (MACsec)."
         )));
     }
-    Ok((rec, doc))
+    Ok(target)
 }
 
 fn is_secret_arn(arn: &str) -> bool {
@@ -61,7 +124,7 @@ pub(crate) fn associate_mac_sec_key(
     input: AssociateMacSecKeyRequest,
 ) -> Result<AssociateMacSecKeyResponse, ApiError> {
     let _guard = svc.lock();
-    let (rec, mut doc) = load_target(svc, cx, &input.connection_id)?;
+    let mut target = load_target(svc, cx, &input.connection_id)?;
     let mut writes = Vec::new();
     let (secret_arn, ckn) = match (input.secret_arn, input.ckn, input.cak) {
         (Some(arn), None, None) => {
@@ -109,7 +172,7 @@ pub(crate) fn associate_mac_sec_key(
             ));
         }
     };
-    let keys = doc.wire.mac_sec_keys.get_or_insert_with(Vec::new);
+    let keys = target.keys();
     if keys
         .iter()
         .any(|k| k.secret_arn.as_deref() == Some(secret_arn.as_str()))
@@ -132,12 +195,7 @@ pub(crate) fn associate_mac_sec_key(
         start_on: Some(start_on(cx.now_ms)),
     });
     let keys = keys.clone();
-    doc.wire.port_encryption_status = Some("Encryption Up".into());
-    let state = rec.state.clone();
-    writes.push(Write::Put(
-        svc.record(&rec, &state, &doc, None)?,
-        Expect::Version(rec.version),
-    ));
+    writes.extend(target.writes(svc, true)?);
     svc.commit(writes)?;
     Ok(AssociateMacSecKeyResponse {
         connection_id: Some(input.connection_id),
@@ -151,8 +209,8 @@ pub(crate) fn disassociate_mac_sec_key(
     input: DisassociateMacSecKeyRequest,
 ) -> Result<DisassociateMacSecKeyResponse, ApiError> {
     let _guard = svc.lock();
-    let (rec, mut doc) = load_target(svc, cx, &input.connection_id)?;
-    let keys = doc.wire.mac_sec_keys.get_or_insert_with(Vec::new);
+    let mut target = load_target(svc, cx, &input.connection_id)?;
+    let keys = target.keys();
     let Some(pos) = keys
         .iter()
         .position(|k| k.secret_arn.as_deref() == Some(input.secret_arn.as_str()))
@@ -165,16 +223,12 @@ pub(crate) fn disassociate_mac_sec_key(
     let mut removed = keys.remove(pos);
     let none_left = keys.is_empty();
     removed.state = Some("disassociated".into());
-    if none_left {
-        doc.wire.port_encryption_status = Some("Encryption Down".into());
-        // Without a key, must_encrypt would take the port down: AWS relaxes it.
-        if doc.wire.encryption_mode.as_deref() == Some("must_encrypt") {
-            doc.wire.encryption_mode = Some("should_encrypt".into());
-        }
+    // Without a key, must_encrypt would take the port down: AWS relaxes it.
+    let mode = target.encryption_mode();
+    if none_left && mode.as_deref() == Some("must_encrypt") {
+        *mode = Some("should_encrypt".into());
     }
-    let state = rec.state.clone();
-    let new = svc.record(&rec, &state, &doc, None)?;
-    svc.commit(vec![Write::Put(new, Expect::Version(rec.version))])?;
+    svc.commit(target.writes(svc, !none_left)?)?;
     Ok(DisassociateMacSecKeyResponse {
         connection_id: Some(input.connection_id),
         mac_sec_keys: Some(vec![removed]),

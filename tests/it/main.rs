@@ -3,6 +3,8 @@
 
 mod common;
 mod connections;
+mod hosted;
+mod lags;
 mod macsec;
 mod protocol;
 mod tags;
