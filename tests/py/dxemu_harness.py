@@ -1,0 +1,244 @@
+"""Helpers shared by the Python suite: start/stop the dxemu binary, strict clients,
+error assertions and raw HTTP calls.
+
+Environment overrides:
+  DXEMU_BIN     path of the dxemu binary (default <repo>/target/debug/dxemu)
+  DXEMU_SHARED  the shared directory holding tools/dxcheck.py (default: the
+                sibling `shared` directory of the repository); may also point
+                straight at the directory that contains dxcheck.py
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT_A = "111111111111"
+ACCOUNT_B = "222222222222"
+REGION_A = "us-east-1"
+REGION_B = "eu-west-1"
+CONNECTION_ID_RE = r"^dxcon-[a-z0-9]{8}$"
+START_TIMEOUT = 30.0
+
+
+def dxemu_bin() -> Path:
+    env = os.environ.get("DXEMU_BIN")
+    return Path(env) if env else REPO_ROOT / "target" / "debug" / "dxemu"
+
+
+def shared_tools_dir() -> Path:
+    env = os.environ.get("DXEMU_SHARED")
+    if env:
+        p = Path(env)
+        return p if (p / "dxcheck.py").exists() else p / "tools"
+    return REPO_ROOT.parent / "shared" / "tools"
+
+
+def dxcheck_path() -> Path:
+    return shared_tools_dir() / "dxcheck.py"
+
+
+def _import_dxcheck():
+    tools = shared_tools_dir()
+    if not (tools / "dxcheck.py").exists():
+        raise RuntimeError(
+            f"dxcheck.py not found in {tools}; set DXEMU_SHARED to the shared directory"
+        )
+    if str(tools) not in sys.path:
+        sys.path.insert(0, str(tools))
+    import dxcheck  # noqa: E402
+
+    return dxcheck
+
+
+dxcheck = _import_dxcheck()
+ConformanceError = dxcheck.ConformanceError
+
+
+def unique(prefix: str = "t") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+class DxServer:
+    """One dxemu process. The endpoint is read from the single stdout line it
+    prints when ready; logs (stderr) go to a file so the pipe never fills."""
+
+    def __init__(self, *args: str):
+        self.args = list(args)
+        self.proc: subprocess.Popen | None = None
+        self.endpoint: str | None = None
+        self._log = tempfile.NamedTemporaryFile(prefix="dxemu-", suffix=".log", delete=False)
+        self.log_path = Path(self._log.name)
+        self._stdout_rest: list[str] = []
+
+    def start(self) -> "DxServer":
+        binary = dxemu_bin()
+        if not binary.exists():
+            pytest.fail(
+                f"dxemu binary not found at {binary}: run `cargo build --bin dxemu` "
+                "in the repository or set DXEMU_BIN",
+                pytrace=False,
+            )
+        cmd = [str(binary), "serve", "--listen", "127.0.0.1:0", *self.args]
+        self.proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        line = ""
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.2)
+            if ready:
+                line = self.proc.stdout.readline()
+                break
+            if self.proc.poll() is not None:
+                break
+        prefix = "dxemu listening on "
+        if not line.startswith(prefix):
+            self.stop()
+            pytest.fail(
+                f"dxemu did not announce its endpoint (got {line!r}); command {cmd}; "
+                f"log tail:\n{self.log_tail()}",
+                pytrace=False,
+            )
+        self.endpoint = line[len(prefix):].strip()
+        # Keep draining stdout so a later write can never block or hit EPIPE.
+        threading.Thread(target=self._drain, daemon=True).start()
+        return self
+
+    def _drain(self):
+        try:
+            for rest in self.proc.stdout:
+                self._stdout_rest.append(rest)
+        except (ValueError, OSError):
+            pass
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+    def kill9(self):
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def close(self):
+        self.stop()
+        self._log.close()
+        with contextlib.suppress(OSError):
+            self.log_path.unlink()
+
+    def client(self, account: str = ACCOUNT_A, region: str = REGION_A):
+        return strict(self.endpoint, account, region)
+
+
+def strict(endpoint: str, account: str = ACCOUNT_A, region: str = REGION_A):
+    return dxcheck.strict_client(endpoint, access_key=account, secret_key="test", region=region)
+
+
+@contextlib.contextmanager
+def raises_dx(code: str, *fragments: str):
+    """Expect a botocore ClientError with this exact error code whose message
+    contains every fragment."""
+    import botocore.exceptions
+
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        yield ei
+    err = ei.value.response.get("Error", {})
+    assert err.get("Code") == code, f"expected {code}, got {err}"
+    status = ei.value.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    assert status == 400, f"expected HTTP 400 for {code}, got {status}"
+    for frag in fragments:
+        assert frag in err.get("Message", ""), f"{frag!r} not in message {err.get('Message')!r}"
+
+
+def connection_arn(conn: dict) -> str:
+    return (
+        f"arn:aws:directconnect:{conn['region']}:{conn['ownerAccount']}:dxcon/{conn['connectionId']}"
+    )
+
+
+# ---------------------------------------------------------------- raw HTTP
+
+def auth_header(account: str = ACCOUNT_A, region: str = REGION_A) -> str:
+    return (
+        f"AWS4-HMAC-SHA256 Credential={account}/20261129/{region}/directconnect/aws4_request, "
+        "SignedHeaders=host, Signature=x"
+    )
+
+
+class RawResponse:
+    def __init__(self, status: int, headers, body: bytes):
+        self.status = status
+        self.headers = {k.lower(): v for k, v in headers.items()}
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+    @property
+    def error_type(self) -> str:
+        return str(self.json().get("__type", "")).rsplit("#", 1)[-1].split(":", 1)[0]
+
+    def __repr__(self):
+        return f"<RawResponse {self.status} {self.headers} {self.body[:300]!r}>"
+
+
+def raw_call(
+    endpoint: str,
+    target: str | None,
+    body: bytes | str | dict | None = b"{}",
+    account: str = ACCOUNT_A,
+    region: str = REGION_A,
+    content_type: str = "application/x-amz-json-1.1",
+    extra_headers: dict | None = None,
+    method: str = "POST",
+    path: str = "/",
+) -> RawResponse:
+    if isinstance(body, dict):
+        body = json.dumps(body).encode()
+    elif isinstance(body, str):
+        body = body.encode()
+    headers = {"Content-Type": content_type, "Authorization": auth_header(account, region)}
+    if target is not None:
+        headers["X-Amz-Target"] = target
+    headers.update(extra_headers or {})
+    req = urllib.request.Request(endpoint.rstrip("/") + path, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return RawResponse(resp.status, resp.headers, resp.read())
+    except urllib.error.HTTPError as e:
+        return RawResponse(e.code, e.headers, e.read())
+
+
+def op(endpoint: str, operation: str, body=None, **kw) -> RawResponse:
+    return raw_call(endpoint, f"OvertureService.{operation}", body if body is not None else {}, **kw)
