@@ -74,3 +74,17 @@ def partner(server):
 @pytest.fixture
 def customer(server):
     return server.client(CUSTOMER)
+
+
+# Fixtures of the connection/protocol suite (test_connections.py, test_protocol.py,
+# test_cli.py, test_coverage.py, test_restart.py, test_terraform.py). They live in
+# dxemu_harness.py so test modules can also import them explicitly; listed here
+# so every module of tests/py sees them.
+from dxemu_harness import (  # noqa: E402,F401
+    dx,
+    dx_b,
+    dx_eu,
+    dxserver,
+    fresh_server,
+    make_connection,
+)

@@ -146,10 +146,10 @@ class DxServer:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
 
-    def kill9(self):
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=10)
 
     def close(self):
         self.stop()
@@ -242,3 +242,71 @@ def raw_call(
 
 def op(endpoint: str, operation: str, body=None, **kw) -> RawResponse:
     return raw_call(endpoint, f"OvertureService.{operation}", body if body is not None else {}, **kw)
+
+
+# ---------------------------------------------------------------- fixtures
+# Defined here (not only in conftest.py) so test modules can import them
+# explicitly: `from dxemu_harness import dx, dx_b, ...`.
+
+
+@pytest.fixture(scope="module")
+def dxserver():
+    """One in-memory dxemu per test module."""
+    srv = DxServer("--in-memory").start()
+    try:
+        yield srv
+    finally:
+        srv.close()
+
+
+@pytest.fixture
+def fresh_server():
+    """A new in-memory dxemu for one test (empty store)."""
+    srv = DxServer("--in-memory").start()
+    try:
+        yield srv
+    finally:
+        srv.close()
+
+
+@pytest.fixture(scope="module")
+def dx(dxserver):
+    """Account 111111111111 in us-east-1."""
+    return dxserver.client(ACCOUNT_A, REGION_A)
+
+
+@pytest.fixture(scope="module")
+def dx_b(dxserver):
+    """Account 222222222222 in us-east-1."""
+    return dxserver.client(ACCOUNT_B, REGION_A)
+
+
+@pytest.fixture(scope="module")
+def dx_eu(dxserver):
+    """Account 111111111111 in eu-west-1."""
+    return dxserver.client(ACCOUNT_A, REGION_B)
+
+
+@pytest.fixture
+def make_connection(dx):
+    """Create connections (account A in us-east-1 unless another client is
+    passed) and delete them after the test, so AWS's quota of 10 active
+    connections per location is never reached by the shared module server."""
+    import botocore.exceptions
+
+    created = []
+
+    def make(client=None, **kwargs):
+        client = client or dx
+        params = {"location": "EqDC2", "bandwidth": "1Gbps", "connectionName": unique("conn")}
+        params.update(kwargs)
+        conn = client.create_connection(**params)
+        created.append((client, conn["connectionId"]))
+        return conn
+
+    yield make
+    for client, cid in created:
+        try:
+            client.delete_connection(connectionId=cid)
+        except botocore.exceptions.ClientError:
+            pass
