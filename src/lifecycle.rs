@@ -10,6 +10,12 @@ use crate::store::Kind;
 /// How long AWS keeps a deleted resource visible to Describe calls (ms).
 pub const DELETED_VISIBLE_MS: i64 = 15 * 60 * 1000;
 
+/// An association proposal nobody accepts expires after 7 days.
+pub const PROPOSAL_EXPIRY_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// Accepted or deleted proposals stay visible for 3 days.
+pub const PROPOSAL_VISIBLE_MS: i64 = 3 * 24 * 60 * 60 * 1000;
+
 /// What happens when a rule falls due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -53,6 +59,29 @@ pub fn rule(kind: Kind, state: &str, timing: Timing) -> Option<(Step, i64)> {
         // reported state follows its members.
         (Kind::Lag, "pending") => Some((Step::To("available"), provisioning)),
         (Kind::Lag, "deleted") => Some((Step::Purge, DELETED_VISIBLE_MS)),
+        // Public VIFs are verified first; then BGP comes up. A VIF under a
+        // failover test comes back when the test ends (the service sets that
+        // due time itself).
+        (Kind::VirtualInterface, "verifying") => Some((Step::To("pending"), provisioning)),
+        (Kind::VirtualInterface, "pending") => Some((Step::To("available"), provisioning)),
+        (Kind::VirtualInterface, "testing") => Some((Step::To("available"), 0)),
+        (Kind::VirtualInterface, "deleting") => Some((Step::To("deleted"), provisioning)),
+        (Kind::VirtualInterface, "deleted" | "rejected") => Some((Step::Purge, DELETED_VISIBLE_MS)),
+        (Kind::Gateway, "pending") => Some((Step::To("available"), provisioning)),
+        (Kind::Gateway, "deleting") => Some((Step::To("deleted"), provisioning)),
+        (Kind::Gateway, "deleted") => Some((Step::Purge, DELETED_VISIBLE_MS)),
+        (Kind::GatewayAssociation, "associating" | "updating") => {
+            Some((Step::To("associated"), provisioning))
+        }
+        (Kind::GatewayAssociation, "disassociating") => {
+            Some((Step::To("disassociated"), provisioning))
+        }
+        (Kind::GatewayAssociation, "disassociated") => Some((Step::Purge, DELETED_VISIBLE_MS)),
+        (Kind::AssociationProposal, "requested") => Some((Step::To("deleted"), PROPOSAL_EXPIRY_MS)),
+        (Kind::AssociationProposal, "accepted" | "deleted") => {
+            Some((Step::Purge, PROPOSAL_VISIBLE_MS))
+        }
+        (Kind::FailoverTest, "in_progress") => Some((Step::To("completed"), 0)),
         _ => None,
     }
 }
@@ -66,7 +95,35 @@ pub fn state_member(kind: Kind) -> Option<&'static str> {
         Kind::Lag => Some("lagState"),
         Kind::VirtualInterface => Some("virtualInterfaceState"),
         Kind::Gateway => Some("directConnectGatewayState"),
+        Kind::VirtualGateway => Some("virtualGatewayState"),
+        Kind::GatewayAssociation => Some("associationState"),
+        Kind::AssociationProposal => Some("proposalState"),
+        Kind::FailoverTest => Some("status"),
         Kind::Agreement | Kind::MacSecSecret => None,
+    }
+}
+
+/// Side effects inside a resource's wire document when it enters `state`.
+pub fn on_enter(kind: Kind, state: &str, wire: &mut serde_json::Map<String, serde_json::Value>) {
+    if kind != Kind::VirtualInterface {
+        return;
+    }
+    let (peer_state, bgp) = match state {
+        // BGP sessions come up with the VIF (and after a failover test).
+        "available" => (Some("available"), "up"),
+        "deleted" => (Some("deleted"), "down"),
+        _ => (None, ""),
+    };
+    if peer_state.is_none() {
+        return;
+    }
+    if let Some(peers) = wire.get_mut("bgpPeers").and_then(|p| p.as_array_mut()) {
+        for peer in peers.iter_mut().filter_map(|p| p.as_object_mut()) {
+            if let Some(ps) = peer_state {
+                peer.insert("bgpPeerState".into(), ps.into());
+            }
+            peer.insert("bgpStatus".into(), bgp.into());
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod connections;
 mod customer;
+mod gateways;
 mod ids;
 mod interconnects;
 mod lags;
@@ -15,6 +16,7 @@ mod macsec;
 mod paging;
 mod ports;
 mod tags;
+mod vifs;
 
 use crate::api::generated::service::DirectConnect;
 use crate::api::generated::types::*;
@@ -216,6 +218,7 @@ impl Emulator {
                     ) && let Some(obj) = wire.as_object_mut()
                     {
                         obj.insert(member.to_string(), next.into());
+                        lifecycle::on_enter(rec.kind, next, obj);
                     }
                     rec.state = next.to_string();
                     rec.due_at = lifecycle::due_after(rec.kind, next, at, self.settings.timing);
@@ -272,6 +275,7 @@ pub(crate) fn new_record(kind: Kind, id: &str, cx: &RequestContext) -> Record {
         state: String::new(),
         parent: None,
         location: None,
+        link: None,
         doc: String::new(),
         version: 0,
         seq: 0,
@@ -506,5 +510,264 @@ impl DirectConnect for Emulator {
         input: ConfirmConnectionRequest,
     ) -> Result<ConfirmConnectionResponse, ApiError> {
         interconnects::confirm_connection(self, cx, input)
+    }
+    fn create_direct_connect_gateway(
+        &self,
+        cx: &RequestContext,
+        input: CreateDirectConnectGatewayRequest,
+    ) -> Result<CreateDirectConnectGatewayResult, ApiError> {
+        gateways::create_direct_connect_gateway(self, cx, input)
+    }
+
+    fn describe_direct_connect_gateways(
+        &self,
+        cx: &RequestContext,
+        input: DescribeDirectConnectGatewaysRequest,
+    ) -> Result<DescribeDirectConnectGatewaysResult, ApiError> {
+        gateways::describe_direct_connect_gateways(self, cx, input)
+    }
+
+    fn update_direct_connect_gateway(
+        &self,
+        cx: &RequestContext,
+        input: UpdateDirectConnectGatewayRequest,
+    ) -> Result<UpdateDirectConnectGatewayResponse, ApiError> {
+        gateways::update_direct_connect_gateway(self, cx, input)
+    }
+
+    fn delete_direct_connect_gateway(
+        &self,
+        cx: &RequestContext,
+        input: DeleteDirectConnectGatewayRequest,
+    ) -> Result<DeleteDirectConnectGatewayResult, ApiError> {
+        gateways::delete_direct_connect_gateway(self, cx, input)
+    }
+
+    fn create_direct_connect_gateway_association(
+        &self,
+        cx: &RequestContext,
+        input: CreateDirectConnectGatewayAssociationRequest,
+    ) -> Result<CreateDirectConnectGatewayAssociationResult, ApiError> {
+        gateways::create_direct_connect_gateway_association(self, cx, input)
+    }
+
+    fn describe_direct_connect_gateway_associations(
+        &self,
+        cx: &RequestContext,
+        input: DescribeDirectConnectGatewayAssociationsRequest,
+    ) -> Result<DescribeDirectConnectGatewayAssociationsResult, ApiError> {
+        gateways::describe_direct_connect_gateway_associations(self, cx, input)
+    }
+
+    fn update_direct_connect_gateway_association(
+        &self,
+        cx: &RequestContext,
+        input: UpdateDirectConnectGatewayAssociationRequest,
+    ) -> Result<UpdateDirectConnectGatewayAssociationResult, ApiError> {
+        gateways::update_direct_connect_gateway_association(self, cx, input)
+    }
+
+    fn delete_direct_connect_gateway_association(
+        &self,
+        cx: &RequestContext,
+        input: DeleteDirectConnectGatewayAssociationRequest,
+    ) -> Result<DeleteDirectConnectGatewayAssociationResult, ApiError> {
+        gateways::delete_direct_connect_gateway_association(self, cx, input)
+    }
+
+    fn create_direct_connect_gateway_association_proposal(
+        &self,
+        cx: &RequestContext,
+        input: CreateDirectConnectGatewayAssociationProposalRequest,
+    ) -> Result<CreateDirectConnectGatewayAssociationProposalResult, ApiError> {
+        gateways::create_direct_connect_gateway_association_proposal(self, cx, input)
+    }
+
+    fn describe_direct_connect_gateway_association_proposals(
+        &self,
+        cx: &RequestContext,
+        input: DescribeDirectConnectGatewayAssociationProposalsRequest,
+    ) -> Result<DescribeDirectConnectGatewayAssociationProposalsResult, ApiError> {
+        gateways::describe_direct_connect_gateway_association_proposals(self, cx, input)
+    }
+
+    fn accept_direct_connect_gateway_association_proposal(
+        &self,
+        cx: &RequestContext,
+        input: AcceptDirectConnectGatewayAssociationProposalRequest,
+    ) -> Result<AcceptDirectConnectGatewayAssociationProposalResult, ApiError> {
+        gateways::accept_direct_connect_gateway_association_proposal(self, cx, input)
+    }
+
+    fn delete_direct_connect_gateway_association_proposal(
+        &self,
+        cx: &RequestContext,
+        input: DeleteDirectConnectGatewayAssociationProposalRequest,
+    ) -> Result<DeleteDirectConnectGatewayAssociationProposalResult, ApiError> {
+        gateways::delete_direct_connect_gateway_association_proposal(self, cx, input)
+    }
+
+    fn describe_direct_connect_gateway_attachments(
+        &self,
+        cx: &RequestContext,
+        input: DescribeDirectConnectGatewayAttachmentsRequest,
+    ) -> Result<DescribeDirectConnectGatewayAttachmentsResult, ApiError> {
+        gateways::describe_direct_connect_gateway_attachments(self, cx, input)
+    }
+
+    fn create_private_virtual_interface(
+        &self,
+        cx: &RequestContext,
+        input: CreatePrivateVirtualInterfaceRequest,
+    ) -> Result<VirtualInterface, ApiError> {
+        vifs::create_private_virtual_interface(self, cx, input)
+    }
+
+    fn create_public_virtual_interface(
+        &self,
+        cx: &RequestContext,
+        input: CreatePublicVirtualInterfaceRequest,
+    ) -> Result<VirtualInterface, ApiError> {
+        vifs::create_public_virtual_interface(self, cx, input)
+    }
+
+    fn create_transit_virtual_interface(
+        &self,
+        cx: &RequestContext,
+        input: CreateTransitVirtualInterfaceRequest,
+    ) -> Result<CreateTransitVirtualInterfaceResult, ApiError> {
+        vifs::create_transit_virtual_interface(self, cx, input)
+    }
+
+    fn allocate_private_virtual_interface(
+        &self,
+        cx: &RequestContext,
+        input: AllocatePrivateVirtualInterfaceRequest,
+    ) -> Result<VirtualInterface, ApiError> {
+        vifs::allocate_private_virtual_interface(self, cx, input)
+    }
+
+    fn allocate_public_virtual_interface(
+        &self,
+        cx: &RequestContext,
+        input: AllocatePublicVirtualInterfaceRequest,
+    ) -> Result<VirtualInterface, ApiError> {
+        vifs::allocate_public_virtual_interface(self, cx, input)
+    }
+
+    fn allocate_transit_virtual_interface(
+        &self,
+        cx: &RequestContext,
+        input: AllocateTransitVirtualInterfaceRequest,
+    ) -> Result<AllocateTransitVirtualInterfaceResult, ApiError> {
+        vifs::allocate_transit_virtual_interface(self, cx, input)
+    }
+
+    fn confirm_private_virtual_interface(
+        &self,
+        cx: &RequestContext,
+        input: ConfirmPrivateVirtualInterfaceRequest,
+    ) -> Result<ConfirmPrivateVirtualInterfaceResponse, ApiError> {
+        vifs::confirm_private_virtual_interface(self, cx, input)
+    }
+
+    fn confirm_public_virtual_interface(
+        &self,
+        cx: &RequestContext,
+        input: ConfirmPublicVirtualInterfaceRequest,
+    ) -> Result<ConfirmPublicVirtualInterfaceResponse, ApiError> {
+        vifs::confirm_public_virtual_interface(self, cx, input)
+    }
+
+    fn confirm_transit_virtual_interface(
+        &self,
+        cx: &RequestContext,
+        input: ConfirmTransitVirtualInterfaceRequest,
+    ) -> Result<ConfirmTransitVirtualInterfaceResponse, ApiError> {
+        vifs::confirm_transit_virtual_interface(self, cx, input)
+    }
+
+    fn delete_virtual_interface(
+        &self,
+        cx: &RequestContext,
+        input: DeleteVirtualInterfaceRequest,
+    ) -> Result<DeleteVirtualInterfaceResponse, ApiError> {
+        vifs::delete_virtual_interface(self, cx, input)
+    }
+
+    fn describe_virtual_interfaces(
+        &self,
+        cx: &RequestContext,
+        input: DescribeVirtualInterfacesRequest,
+    ) -> Result<VirtualInterfaces, ApiError> {
+        vifs::describe_virtual_interfaces(self, cx, input)
+    }
+
+    fn associate_virtual_interface(
+        &self,
+        cx: &RequestContext,
+        input: AssociateVirtualInterfaceRequest,
+    ) -> Result<VirtualInterface, ApiError> {
+        vifs::associate_virtual_interface(self, cx, input)
+    }
+
+    fn update_virtual_interface_attributes(
+        &self,
+        cx: &RequestContext,
+        input: UpdateVirtualInterfaceAttributesRequest,
+    ) -> Result<VirtualInterface, ApiError> {
+        vifs::update_virtual_interface_attributes(self, cx, input)
+    }
+
+    fn create_bgp_peer(
+        &self,
+        cx: &RequestContext,
+        input: CreateBGPPeerRequest,
+    ) -> Result<CreateBGPPeerResponse, ApiError> {
+        vifs::create_bgp_peer(self, cx, input)
+    }
+
+    fn delete_bgp_peer(
+        &self,
+        cx: &RequestContext,
+        input: DeleteBGPPeerRequest,
+    ) -> Result<DeleteBGPPeerResponse, ApiError> {
+        vifs::delete_bgp_peer(self, cx, input)
+    }
+
+    fn describe_router_configuration(
+        &self,
+        cx: &RequestContext,
+        input: DescribeRouterConfigurationRequest,
+    ) -> Result<DescribeRouterConfigurationResponse, ApiError> {
+        vifs::describe_router_configuration(self, cx, input)
+    }
+
+    fn start_bgp_failover_test(
+        &self,
+        cx: &RequestContext,
+        input: StartBgpFailoverTestRequest,
+    ) -> Result<StartBgpFailoverTestResponse, ApiError> {
+        vifs::start_bgp_failover_test(self, cx, input)
+    }
+
+    fn stop_bgp_failover_test(
+        &self,
+        cx: &RequestContext,
+        input: StopBgpFailoverTestRequest,
+    ) -> Result<StopBgpFailoverTestResponse, ApiError> {
+        vifs::stop_bgp_failover_test(self, cx, input)
+    }
+
+    fn list_virtual_interface_test_history(
+        &self,
+        cx: &RequestContext,
+        input: ListVirtualInterfaceTestHistoryRequest,
+    ) -> Result<ListVirtualInterfaceTestHistoryResponse, ApiError> {
+        vifs::list_virtual_interface_test_history(self, cx, input)
+    }
+
+    fn describe_virtual_gateways(&self, cx: &RequestContext) -> Result<VirtualGateways, ApiError> {
+        vifs::describe_virtual_gateways(self, cx)
     }
 }

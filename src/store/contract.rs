@@ -11,6 +11,7 @@ fn rec(id: &str, account: &str, state: &str) -> Record {
         state: state.into(),
         parent: None,
         location: Some("EqDC2".into()),
+        link: None,
         doc: "{}".into(),
         version: 0,
         seq: 0,

@@ -19,6 +19,10 @@ pub enum Kind {
     Gateway,
     Agreement,
     MacSecSecret,
+    VirtualGateway,
+    GatewayAssociation,
+    AssociationProposal,
+    FailoverTest,
 }
 
 impl Kind {
@@ -31,6 +35,10 @@ impl Kind {
             Kind::Gateway => "gateway",
             Kind::Agreement => "agreement",
             Kind::MacSecSecret => "macsec-secret",
+            Kind::VirtualGateway => "virtual-gateway",
+            Kind::GatewayAssociation => "gateway-association",
+            Kind::AssociationProposal => "association-proposal",
+            Kind::FailoverTest => "failover-test",
         }
     }
 
@@ -43,6 +51,10 @@ impl Kind {
             Kind::Gateway,
             Kind::Agreement,
             Kind::MacSecSecret,
+            Kind::VirtualGateway,
+            Kind::GatewayAssociation,
+            Kind::AssociationProposal,
+            Kind::FailoverTest,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -60,6 +72,9 @@ pub struct Record {
     pub parent: Option<String>,
     /// The Direct Connect location the resource is at, if any.
     pub location: Option<String>,
+    /// A second reference, indexed: the gateway a VIF attaches to, or the
+    /// VGW/TGW of a gateway association or proposal.
+    pub link: Option<String>,
     /// The service's JSON document for this resource.
     pub doc: String,
     /// Bumped by every write; 0 before the first.
@@ -98,6 +113,7 @@ pub struct Query<'a> {
     pub region: Option<&'a str>,
     pub parent: Option<&'a str>,
     pub location: Option<&'a str>,
+    pub link: Option<&'a str>,
     /// States to leave out.
     pub exclude_states: &'a [&'a str],
     /// Only records with `seq` greater than this.
@@ -113,6 +129,7 @@ impl<'a> Query<'a> {
             region: None,
             parent: None,
             location: None,
+            link: None,
             exclude_states: &[],
             after_seq: None,
             limit: None,

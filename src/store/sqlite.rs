@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS resources (
     state   TEXT NOT NULL,
     parent  TEXT,
     location TEXT,
+    link    TEXT,
     doc     TEXT NOT NULL,
     version INTEGER NOT NULL,
     due_at  INTEGER,
@@ -23,11 +24,12 @@ CREATE TABLE IF NOT EXISTS resources (
 CREATE INDEX IF NOT EXISTS resources_owner ON resources (kind, account, region, seq);
 CREATE INDEX IF NOT EXISTS resources_parent ON resources (parent) WHERE parent IS NOT NULL;
 CREATE INDEX IF NOT EXISTS resources_location ON resources (kind, account, region, location, state) WHERE location IS NOT NULL;
+CREATE INDEX IF NOT EXISTS resources_link ON resources (link) WHERE link IS NOT NULL;
 CREATE INDEX IF NOT EXISTS resources_due ON resources (due_at) WHERE due_at IS NOT NULL;
 ";
 
 const COLUMNS: &str =
-    "seq, kind, id, account, region, state, parent, location, doc, version, due_at";
+    "seq, kind, id, account, region, state, parent, location, link, doc, version, due_at";
 
 /// SQLite behind a mutex: one writer at a time, as SQLite wants.
 pub struct SqliteStore {
@@ -90,9 +92,10 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
         state: row.get(5)?,
         parent: row.get(6)?,
         location: row.get(7)?,
-        doc: row.get(8)?,
-        version: row.get(9)?,
-        due_at: row.get(10)?,
+        link: row.get(8)?,
+        doc: row.get(9)?,
+        version: row.get(10)?,
+        due_at: row.get(11)?,
     })
 }
 
@@ -136,6 +139,7 @@ fn where_clause(q: &Query<'_>) -> (String, Vec<rusqlite::types::Value>) {
     eq("region", q.region);
     eq("parent", q.parent);
     eq("location", q.location);
+    eq("link", q.link);
     for s in q.exclude_states {
         sql.push_str(" AND state <> ?");
         args.push(s.to_string().into());
@@ -201,18 +205,18 @@ impl Store for SqliteStore {
                     };
                     if expect == Expect::Absent {
                         tx.execute(
-                            "INSERT INTO resources (kind, id, account, region, state, parent, location, doc, version, due_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                            params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.doc, rec.version, rec.due_at],
+                            "INSERT INTO resources (kind, id, account, region, state, parent, location, link, doc, version, due_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                            params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at],
                         )
                         .map_err(backend)?;
                         rec.seq = tx.last_insert_rowid();
                     } else {
                         rec.seq = tx
                             .query_row(
-                                "UPDATE resources SET account = ?3, region = ?4, state = ?5, parent = ?6, location = ?7, doc = ?8, version = ?9, due_at = ?10
+                                "UPDATE resources SET account = ?3, region = ?4, state = ?5, parent = ?6, location = ?7, link = ?8, doc = ?9, version = ?10, due_at = ?11
                                  WHERE kind = ?1 AND id = ?2 RETURNING seq",
-                                params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.doc, rec.version, rec.due_at],
+                                params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at],
                                 |r| r.get(0),
                             )
                             .map_err(backend)?;
