@@ -264,6 +264,13 @@ pub(crate) fn delete_connection(
             )));
         }
     }
+    let vifs = super::vifs::vifs_on(svc, id)?;
+    if !vifs.is_empty() {
+        return Err(ApiError::client(format!(
+            "Connection {id} cannot be deleted while it has virtual interfaces ({}).",
+            vifs.len()
+        )));
+    }
     // The customer deleting a hosted connection it never confirmed declines it.
     let declined = rec.state == "ordering" && rec.account == cx.account && doc.x.hosted.is_some();
     let (state, wire_state) = if declined {

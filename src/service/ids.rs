@@ -31,6 +31,16 @@ pub fn alnum(len: usize) -> String {
     suffix(len)
 }
 
+/// Characters of generated BGP authentication keys.
+const KEY_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
+
+/// The random part of a generated BGP key (AWS keys look like `0xC_ukbCerl6EYA0…`).
+pub fn auth_key_suffix(len: usize) -> String {
+    (0..len)
+        .map(|_| KEY_CHARS[fastrand::usize(..KEY_CHARS.len())] as char)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -401,6 +401,14 @@ pub(crate) fn delete_lag(
     if is_gone(&rec.state) {
         return view(svc, &rec, &doc);
     }
+    let vifs = super::vifs::vifs_on(svc, &input.lag_id)?;
+    if !vifs.is_empty() {
+        return Err(ApiError::client(format!(
+            "Lag {} cannot be deleted while it has virtual interfaces ({}).",
+            input.lag_id,
+            vifs.len()
+        )));
+    }
     let hosted = super::interconnects::hosted_on(svc, &input.lag_id)?;
     if !hosted.is_empty() {
         return Err(ApiError::client(format!(
@@ -502,6 +510,17 @@ pub(crate) fn associate_connection_with_lag(
     ));
     if rec.kind == Kind::Interconnect {
         move_hosted(svc, id, &input.lag_id, Some(&input.lag_id), &mut writes)?;
+    }
+    // VIFs directly on the connection move to the LAG.
+    for (vrec, mut vdoc) in super::vifs::vifs_on(svc, id)? {
+        vdoc.wire.connection_id = Some(input.lag_id.clone());
+        let mut moved = vrec.clone();
+        moved.parent = Some(input.lag_id.clone());
+        let state = vrec.state.clone();
+        writes.push(Write::Put(
+            svc.record(&moved, &state, &vdoc, None)?,
+            Expect::Version(vrec.version),
+        ));
     }
     svc.commit(writes)?;
     Ok(doc.wire)

@@ -4,6 +4,8 @@
 //! typed inputs and a `RequestContext` and talk to storage only through the
 //! `Store` trait.
 
+mod addressing;
+mod bgp;
 mod connections;
 mod customer;
 mod gateways;
@@ -15,6 +17,7 @@ pub mod locations;
 mod macsec;
 mod paging;
 mod ports;
+mod router;
 mod tags;
 mod vifs;
 
@@ -724,7 +727,7 @@ impl DirectConnect for Emulator {
         cx: &RequestContext,
         input: CreateBGPPeerRequest,
     ) -> Result<CreateBGPPeerResponse, ApiError> {
-        vifs::create_bgp_peer(self, cx, input)
+        bgp::create_bgp_peer(self, cx, input)
     }
 
     fn delete_bgp_peer(
@@ -732,7 +735,7 @@ impl DirectConnect for Emulator {
         cx: &RequestContext,
         input: DeleteBGPPeerRequest,
     ) -> Result<DeleteBGPPeerResponse, ApiError> {
-        vifs::delete_bgp_peer(self, cx, input)
+        bgp::delete_bgp_peer(self, cx, input)
     }
 
     fn describe_router_configuration(
@@ -740,7 +743,7 @@ impl DirectConnect for Emulator {
         cx: &RequestContext,
         input: DescribeRouterConfigurationRequest,
     ) -> Result<DescribeRouterConfigurationResponse, ApiError> {
-        vifs::describe_router_configuration(self, cx, input)
+        router::describe_router_configuration(self, cx, input)
     }
 
     fn start_bgp_failover_test(
@@ -748,7 +751,7 @@ impl DirectConnect for Emulator {
         cx: &RequestContext,
         input: StartBgpFailoverTestRequest,
     ) -> Result<StartBgpFailoverTestResponse, ApiError> {
-        vifs::start_bgp_failover_test(self, cx, input)
+        bgp::start_bgp_failover_test(self, cx, input)
     }
 
     fn stop_bgp_failover_test(
@@ -756,7 +759,7 @@ impl DirectConnect for Emulator {
         cx: &RequestContext,
         input: StopBgpFailoverTestRequest,
     ) -> Result<StopBgpFailoverTestResponse, ApiError> {
-        vifs::stop_bgp_failover_test(self, cx, input)
+        bgp::stop_bgp_failover_test(self, cx, input)
     }
 
     fn list_virtual_interface_test_history(
@@ -764,7 +767,7 @@ impl DirectConnect for Emulator {
         cx: &RequestContext,
         input: ListVirtualInterfaceTestHistoryRequest,
     ) -> Result<ListVirtualInterfaceTestHistoryResponse, ApiError> {
-        vifs::list_virtual_interface_test_history(self, cx, input)
+        bgp::list_virtual_interface_test_history(self, cx, input)
     }
 
     fn describe_virtual_gateways(&self, cx: &RequestContext) -> Result<VirtualGateways, ApiError> {
