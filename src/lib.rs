@@ -24,8 +24,16 @@ pub struct App {
 }
 
 impl App {
-    /// Opens the store and builds the emulator described by `config`.
+    /// Opens the store and builds the emulator described by `config`, on the system clock.
     pub fn build(config: &cli::ServeArgs) -> Result<Self, StartError> {
+        Self::build_with_clock(config, Arc::new(clock::SystemClock))
+    }
+
+    /// Like `build`, with an injected clock (tests drive time with `ManualClock`).
+    pub fn build_with_clock(
+        config: &cli::ServeArgs,
+        clock: Arc<dyn clock::Clock>,
+    ) -> Result<Self, StartError> {
         let store: Arc<dyn store::Store> = if config.in_memory {
             Arc::new(store::SqliteStore::in_memory()?)
         } else {
@@ -41,7 +49,6 @@ impl App {
             ..Default::default()
         };
         let emulator = service::Emulator::new(store, settings)?;
-        let clock: Arc<dyn clock::Clock> = Arc::new(clock::SystemClock);
         emulator.catch_up(clock.now_ms())?;
         Ok(Self {
             state: AppState {

@@ -18,7 +18,12 @@ impl TestServer {
     }
 
     pub async fn start_with(args: ServeArgs) -> Self {
-        let app = dxemu::App::build(&args).expect("app builds");
+        Self::start_on(args, std::sync::Arc::new(dxemu::clock::SystemClock)).await
+    }
+
+    /// A server whose time only moves when the test advances `clock`.
+    pub async fn start_on(args: ServeArgs, clock: std::sync::Arc<dyn dxemu::clock::Clock>) -> Self {
+        let app = dxemu::App::build_with_clock(&args, clock).expect("app builds");
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .expect("bind");
