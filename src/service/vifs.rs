@@ -328,6 +328,9 @@ pub(crate) fn resolve_addresses(
     }
 }
 
+/// What a VIF attaches to: a VGW id, or a Direct Connect gateway id and its ASN.
+type Attachment = (Option<String>, Option<(String, i64)>);
+
 /// What the VIF attaches to, checked: a VGW, a Direct Connect gateway of the owner, or nothing.
 fn resolve_gateways(
     svc: &Emulator,
@@ -335,7 +338,7 @@ fn resolve_gateways(
     ty: VifType,
     vgw: Option<String>,
     dxgw: Option<String>,
-) -> Result<(Option<String>, Option<(String, i64)>), ApiError> {
+) -> Result<Attachment, ApiError> {
     let vgw = vgw.filter(|v| !v.is_empty());
     let dxgw = dxgw.filter(|v| !v.is_empty());
     match ty {

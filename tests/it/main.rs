@@ -3,8 +3,10 @@
 
 mod common;
 mod connections;
+mod gateways;
 mod hosted;
 mod lags;
 mod macsec;
 mod protocol;
 mod tags;
+mod vifs;
