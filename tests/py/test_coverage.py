@@ -1,0 +1,19 @@
+"""The shared dxcheck coverage report: every operation answers, and conforms to the model."""
+import subprocess
+import sys
+
+from conftest import SHARED
+
+
+def test_dxcheck_coverage(server):
+    out = subprocess.run(
+        [sys.executable, str(SHARED / "tools" / "dxcheck.py"), "coverage", "--endpoint", server.endpoint,
+         "--access-key", "888888888888"],
+        capture_output=True, text=True, timeout=120,
+    ).stdout
+    verdicts = {line.split(" ", 2)[1].rstrip(":"): line.split(" ", 1)[0] for line in out.splitlines()
+                if line.startswith(("PASS", "FAIL"))}
+    assert len(verdicts) == 63, out
+    failing = [op for op, verdict in verdicts.items() if verdict != "PASS"]
+    assert not failing, out
+    assert out.strip().splitlines()[-1] == "63 passed, 0 failed"
