@@ -1,8 +1,6 @@
 //! Dedicated connections: create, describe, update, delete, LOA, locations.
 
-use super::{
-    Doc, Emulator, decode_doc, ids, loa, locations, new_record, paging, ports, store_error, tags,
-};
+use super::{Doc, Emulator, decode_doc, ids, loa, locations, paging, ports, store_error, tags};
 use crate::api::generated::types::*;
 use crate::api::wire::Blob;
 use crate::api::{ApiError, RequestContext};
@@ -41,10 +39,7 @@ pub(crate) fn load_own(
     cx: &RequestContext,
     id: &str,
 ) -> Result<(Record, ConnectionDoc), ApiError> {
-    match svc.load::<Connection, ConnectionExtra>(Kind::Connection, id)? {
-        Some((rec, doc)) if rec.account == cx.account && rec.region == cx.region => Ok((rec, doc)),
-        _ => Err(not_found(id)),
-    }
+    svc.load_owned(cx, Kind::Connection, id, not_found)
 }
 
 /// Loads a port of the caller: a connection or an interconnect.
@@ -100,53 +95,20 @@ pub(crate) fn create_connection(
     let tags = tags::validate_new(input.tags.unwrap_or_default())?;
     let _guard = svc.lock();
     ports::check_location_quota(svc, cx, location.code, 1)?;
-    let lag = match &input.lag_id {
-        Some(lag_id) => Some(super::lags::joinable(
-            svc,
-            cx,
-            lag_id,
-            &input.bandwidth,
-            location.code,
-            macsec,
-            1,
-        )?),
-        None => None,
-    };
-    let id = fresh_id(svc, "dxcon")?;
-    let mut wire = ports::new_port(
+    ports::create(
+        svc,
         cx,
-        &id,
-        &input.connection_name,
-        location.code,
-        &input.bandwidth,
-        macsec,
-        input.provider_name,
-        tags,
-    );
-    if let Some((lag_rec, lag_doc)) = &lag {
-        wire.lag_id = Some(lag_rec.id.clone());
-        wire.aws_device = lag_doc.wire.aws_device.clone();
-        wire.aws_device_v2 = lag_doc.wire.aws_device_v2.clone();
-        wire.aws_logical_device_id = lag_doc.wire.aws_logical_device_id.clone();
-        if lag_doc
-            .wire
-            .mac_sec_keys
-            .as_ref()
-            .is_some_and(|k| !k.is_empty())
-        {
-            wire.mac_sec_keys = lag_doc.wire.mac_sec_keys.clone();
-        }
-    }
-    let doc = ConnectionDoc {
-        wire,
-        x: ConnectionExtra::default(),
-    };
-    let mut base = new_record(Kind::Connection, &id, cx);
-    base.location = Some(location.code.to_string());
-    base.parent = input.lag_id.clone();
-    let rec = svc.record(&base, "requested", &doc, Some(cx.now_ms))?;
-    svc.commit(vec![Write::Put(rec, Expect::Absent)])?;
-    Ok(doc.wire)
+        ports::NewPort {
+            kind: Kind::Connection,
+            name: &input.connection_name,
+            location,
+            bandwidth: &input.bandwidth,
+            macsec,
+            provider_name: input.provider_name,
+            tags,
+            lag_id: input.lag_id.as_deref(),
+        },
+    )
 }
 
 /// A new random id that no stored resource with the same prefix has. Call under the write lock.

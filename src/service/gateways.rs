@@ -12,7 +12,6 @@ use super::{Doc, Emulator, Loaded, decode_doc, new_record, paging, store_error, 
 use crate::api::generated::types::*;
 use crate::api::{ApiError, RequestContext};
 use crate::store::{Expect, Kind, Query, Record, Write};
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -179,59 +178,6 @@ fn check_asn(asn: i64) -> Result<(), ApiError> {
             "amazonSideAsn {asn} is not valid: it must be in the range 64512-65534 or 4200000000-4294967294."
         )))
     }
-}
-
-// ---------------------------------------------------------------------------
-// Paging over lists filtered in memory
-// ---------------------------------------------------------------------------
-
-/// Same opaque token format as `paging`: base64 of `{"v":1,"s":<seq>}`.
-fn encode_token(seq: i64) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("{{\"v\":1,\"s\":{seq}}}"))
-}
-
-fn decode_token(token: &str) -> Result<i64, ApiError> {
-    let bad = || ApiError::client("The nextToken provided is not valid.");
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(token.as_bytes())
-        .map_err(|_| bad())?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    v.get("s")
-        .and_then(serde_json::Value::as_i64)
-        .ok_or_else(bad)
-}
-
-/// One page of items already filtered and ordered by their record's `seq`.
-fn page_items<T>(
-    items: Vec<(i64, T)>,
-    max_results: Option<i32>,
-    next_token: Option<&str>,
-) -> Result<(Vec<T>, Option<String>), ApiError> {
-    let limit = match max_results {
-        None => usize::MAX,
-        Some(n) if n < 1 => {
-            return Err(ApiError::client(format!(
-                "maxResults must be at least 1, got {n}."
-            )));
-        }
-        Some(n) => (n as usize).min(paging::MAX_PAGE),
-    };
-    let after = next_token.map(decode_token).transpose()?;
-    let mut out = Vec::new();
-    let mut last = None;
-    let mut token = None;
-    for (seq, item) in items {
-        if after.is_some_and(|a| seq <= a) {
-            continue;
-        }
-        if out.len() == limit {
-            token = last.map(encode_token);
-            break;
-        }
-        out.push(item);
-        last = Some(seq);
-    }
-    Ok((out, token))
 }
 
 // ---------------------------------------------------------------------------
@@ -786,7 +732,8 @@ pub(crate) fn describe_direct_connect_gateway_associations(
         .filter(|(rec, doc)| wanted(rec, doc))
         .map(|(rec, doc)| (rec.seq, association_view(&rec, &doc)))
         .collect();
-    let (list, next_token) = page_items(items, input.max_results, input.next_token.as_deref())?;
+    let (list, next_token) =
+        paging::page_items(items, input.max_results, input.next_token.as_deref())?;
     Ok(DescribeDirectConnectGatewayAssociationsResult {
         direct_connect_gateway_associations: Some(list),
         next_token,
@@ -1025,7 +972,8 @@ pub(crate) fn describe_direct_connect_gateway_association_proposals(
         .filter(|(rec, doc)| wanted(rec, doc))
         .map(|(rec, doc)| (rec.seq, proposal_view(&rec, &doc)))
         .collect();
-    let (list, next_token) = page_items(items, input.max_results, input.next_token.as_deref())?;
+    let (list, next_token) =
+        paging::page_items(items, input.max_results, input.next_token.as_deref())?;
     Ok(DescribeDirectConnectGatewayAssociationProposalsResult {
         direct_connect_gateway_association_proposals: Some(list),
         next_token,
@@ -1261,7 +1209,8 @@ pub(crate) fn describe_direct_connect_gateway_attachments(
         items.push((rec.seq, attachment(rec, doc, &gw_id)));
     }
     items.sort_by_key(|(seq, _)| *seq);
-    let (list, next_token) = page_items(items, input.max_results, input.next_token.as_deref())?;
+    let (list, next_token) =
+        paging::page_items(items, input.max_results, input.next_token.as_deref())?;
     Ok(DescribeDirectConnectGatewayAttachmentsResult {
         direct_connect_gateway_attachments: Some(list),
         next_token,
@@ -1308,13 +1257,13 @@ mod tests {
     #[test]
     fn pages_by_seq() {
         let items: Vec<(i64, i64)> = (1..=5).map(|n| (n * 10, n)).collect();
-        let (first, token) = page_items(items.clone(), Some(2), None).unwrap();
+        let (first, token) = paging::page_items(items.clone(), Some(2), None).unwrap();
         assert_eq!(first, [1, 2]);
-        let (rest, token) = page_items(items.clone(), Some(3), token.as_deref()).unwrap();
+        let (rest, token) = paging::page_items(items.clone(), Some(3), token.as_deref()).unwrap();
         assert_eq!(rest, [3, 4, 5]);
         assert!(token.is_none());
-        let (all, token) = page_items(items, None, None).unwrap();
+        let (all, token) = paging::page_items(items, None, None).unwrap();
         assert_eq!((all.len(), token), (5, None));
-        assert!(page_items(Vec::<(i64, i64)>::new(), Some(0), None).is_err());
+        assert!(paging::page_items(Vec::<(i64, i64)>::new(), Some(0), None).is_err());
     }
 }

@@ -18,10 +18,7 @@ pub(crate) fn load_own(
     cx: &RequestContext,
     id: &str,
 ) -> Result<(Record, ConnectionDoc), ApiError> {
-    match svc.load::<Connection, ConnectionExtra>(Kind::Interconnect, id)? {
-        Some((rec, doc)) if rec.account == cx.account && rec.region == cx.region => Ok((rec, doc)),
-        _ => Err(not_found(id)),
-    }
+    svc.load_owned(cx, Kind::Interconnect, id, not_found)
 }
 
 /// An interconnect as the wire shows it (stored in the connection shape).
@@ -81,45 +78,21 @@ pub(crate) fn create_interconnect(
     let location = ports::validate(&cx.region, &input.location, &input.bandwidth, macsec)?;
     let tags = tags::validate_new(input.tags.unwrap_or_default())?;
     let _guard = svc.lock();
-    let lag = match &input.lag_id {
-        Some(lag_id) => Some(super::lags::joinable(
-            svc,
-            cx,
-            lag_id,
-            &input.bandwidth,
-            location.code,
-            macsec,
-            1,
-        )?),
-        None => None,
-    };
-    let id = fresh_id(svc, "dxcon")?;
-    let mut wire = ports::new_port(
+    let port = ports::create(
+        svc,
         cx,
-        &id,
-        &input.interconnect_name,
-        location.code,
-        &input.bandwidth,
-        macsec,
-        input.provider_name,
-        tags,
-    );
-    if let Some((lag_rec, lag_doc)) = &lag {
-        wire.lag_id = Some(lag_rec.id.clone());
-        wire.aws_device = lag_doc.wire.aws_device.clone();
-        wire.aws_device_v2 = lag_doc.wire.aws_device_v2.clone();
-        wire.aws_logical_device_id = lag_doc.wire.aws_logical_device_id.clone();
-    }
-    let doc = ConnectionDoc {
-        wire,
-        x: ConnectionExtra::default(),
-    };
-    let mut base = new_record(Kind::Interconnect, &id, cx);
-    base.location = Some(location.code.to_string());
-    base.parent = input.lag_id.clone();
-    let rec = svc.record(&base, "requested", &doc, Some(cx.now_ms))?;
-    svc.commit(vec![Write::Put(rec, Expect::Absent)])?;
-    Ok(as_interconnect(doc.wire))
+        ports::NewPort {
+            kind: Kind::Interconnect,
+            name: &input.interconnect_name,
+            location,
+            bandwidth: &input.bandwidth,
+            macsec,
+            provider_name: input.provider_name,
+            tags,
+            lag_id: input.lag_id.as_deref(),
+        },
+    )?;
+    Ok(as_interconnect(port))
 }
 
 pub(crate) fn describe_interconnects(

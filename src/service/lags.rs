@@ -29,10 +29,7 @@ pub(crate) fn load_own(
     cx: &RequestContext,
     id: &str,
 ) -> Result<(Record, LagDoc), ApiError> {
-    match svc.load::<Lag, LagExtra>(Kind::Lag, id)? {
-        Some((rec, doc)) if rec.account == cx.account && rec.region == cx.region => Ok((rec, doc)),
-        _ => Err(not_found(id)),
-    }
+    svc.load_owned(cx, Kind::Lag, id, not_found)
 }
 
 /// The live member ports of a LAG (connections and interconnects, not hosted connections).

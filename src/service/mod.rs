@@ -144,6 +144,22 @@ impl Emulator {
         Ok(Some((rec, doc)))
     }
 
+    /// Loads a record of `kind` the caller owns in its region, or fails with `missing`.
+    pub(crate) fn load_owned<W: DeserializeOwned, X: DeserializeOwned + Default>(
+        &self,
+        cx: &RequestContext,
+        kind: Kind,
+        id: &str,
+        missing: impl FnOnce(&str) -> ApiError,
+    ) -> Result<Loaded<W, X>, ApiError> {
+        match self.load::<W, X>(kind, id)? {
+            Some((rec, doc)) if rec.account == cx.account && rec.region == cx.region => {
+                Ok((rec, doc))
+            }
+            _ => Err(missing(id)),
+        }
+    }
+
     /// Builds the record for a document, with its state and lifecycle due time.
     pub(crate) fn record<W: Serialize, X: Serialize>(
         &self,

@@ -56,3 +56,28 @@ pub(crate) fn page(
     }
     Ok((recs, token))
 }
+
+/// One page of items already filtered in memory and ordered by their record's `seq`.
+pub(crate) fn page_items<T>(
+    items: Vec<(i64, T)>,
+    max_results: Option<i32>,
+    next_token: Option<&str>,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let limit = page_size(max_results)?.unwrap_or(usize::MAX);
+    let after = next_token.map(decode_token).transpose()?;
+    let mut out = Vec::new();
+    let mut last = None;
+    let mut token = None;
+    for (seq, item) in items {
+        if after.is_some_and(|a| seq <= a) {
+            continue;
+        }
+        if out.len() == limit {
+            token = last.map(encode_token);
+            break;
+        }
+        out.push(item);
+        last = Some(seq);
+    }
+    Ok((out, token))
+}

@@ -1,10 +1,11 @@
 //! Physical ports: what dedicated connections, interconnects and LAG members share.
 
+use super::connections::{ConnectionDoc, ConnectionExtra, fresh_id};
 use super::locations::{self, LocationInfo};
-use super::{Emulator, ids, store_error};
+use super::{Emulator, ids, new_record, store_error};
 use crate::api::generated::types::*;
 use crate::api::{ApiError, RequestContext};
-use crate::store::{Kind, Query};
+use crate::store::{Expect, Kind, Query, Write};
 
 /// Bandwidths of dedicated ports.
 pub const DEDICATED_BANDWIDTHS: &[&str] = &["1Gbps", "10Gbps", "100Gbps", "400Gbps"];
@@ -123,6 +124,72 @@ pub fn new_port(
         mac_sec_keys: macsec.then(Vec::new),
         ..Default::default()
     }
+}
+
+/// What a new port (dedicated connection or interconnect) is.
+pub struct NewPort<'a> {
+    pub kind: Kind,
+    pub name: &'a str,
+    pub location: &'a LocationInfo,
+    pub bandwidth: &'a str,
+    pub macsec: bool,
+    pub provider_name: Option<String>,
+    pub tags: Vec<Tag>,
+    /// A LAG of the caller the port joins at once.
+    pub lag_id: Option<&'a str>,
+}
+
+/// Stores a new port in state `requested`, on the LAG's device when it joins one.
+/// Call under the write lock.
+pub fn create(
+    svc: &Emulator,
+    cx: &RequestContext,
+    port: NewPort<'_>,
+) -> Result<Connection, ApiError> {
+    let lag = match port.lag_id {
+        Some(lag_id) => Some(super::lags::joinable(
+            svc,
+            cx,
+            lag_id,
+            port.bandwidth,
+            port.location.code,
+            port.macsec,
+            1,
+        )?),
+        None => None,
+    };
+    let id = fresh_id(svc, "dxcon")?;
+    let mut wire = new_port(
+        cx,
+        &id,
+        port.name,
+        port.location.code,
+        port.bandwidth,
+        port.macsec,
+        port.provider_name,
+        port.tags,
+    );
+    if let Some((lag_rec, lag_doc)) = &lag {
+        let l = &lag_doc.wire;
+        wire.lag_id = Some(lag_rec.id.clone());
+        wire.aws_device = l.aws_device.clone();
+        wire.aws_device_v2 = l.aws_device_v2.clone();
+        wire.aws_logical_device_id = l.aws_logical_device_id.clone();
+        // A LAG's MACsec keys replace the joining port's.
+        if l.mac_sec_keys.as_ref().is_some_and(|k| !k.is_empty()) {
+            wire.mac_sec_keys = l.mac_sec_keys.clone();
+        }
+    }
+    let doc = ConnectionDoc {
+        wire,
+        x: ConnectionExtra::default(),
+    };
+    let mut base = new_record(port.kind, &id, cx);
+    base.location = Some(port.location.code.to_string());
+    base.parent = port.lag_id.map(str::to_string);
+    let rec = svc.record(&base, "requested", &doc, Some(cx.now_ms))?;
+    svc.commit(vec![Write::Put(rec, Expect::Absent)])?;
+    Ok(doc.wire)
 }
 
 #[cfg(test)]
