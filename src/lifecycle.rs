@@ -104,7 +104,17 @@ pub fn state_member(kind: Kind) -> Option<&'static str> {
 }
 
 /// Side effects inside a resource's wire document when it enters `state`.
-pub fn on_enter(kind: Kind, state: &str, wire: &mut serde_json::Map<String, serde_json::Value>) {
+pub fn on_enter(
+    kind: Kind,
+    state: &str,
+    at_ms: i64,
+    wire: &mut serde_json::Map<String, serde_json::Value>,
+) {
+    if kind == Kind::FailoverTest && state == "completed" {
+        // The test ends when its duration runs out.
+        wire.insert("endTime".into(), (at_ms as f64 / 1000.0).into());
+        return;
+    }
     if kind != Kind::VirtualInterface {
         return;
     }

@@ -237,7 +237,7 @@ impl Emulator {
                     ) && let Some(obj) = wire.as_object_mut()
                     {
                         obj.insert(member.to_string(), next.into());
-                        lifecycle::on_enter(rec.kind, next, obj);
+                        lifecycle::on_enter(rec.kind, next, at, obj);
                     }
                     rec.state = next.to_string();
                     rec.due_at = lifecycle::due_after(rec.kind, next, at, self.settings.timing);

@@ -699,9 +699,16 @@ async fn failover_tests_run_out_or_stop() {
         .send()
         .await
         .unwrap();
+    let done = &history.virtual_interface_test_history()[0];
+    assert_eq!(done.status(), Some("completed"));
+    let (start, end) = (
+        done.start_time().unwrap().secs(),
+        done.end_time().unwrap().secs(),
+    );
     assert_eq!(
-        history.virtual_interface_test_history()[0].status(),
-        Some("completed")
+        end - start,
+        5 * 60,
+        "the test ends when its duration runs out"
     );
     // A second test stopped by hand.
     dx.start_bgp_failover_test()
