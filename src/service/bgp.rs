@@ -38,7 +38,7 @@ fn store_vif(
     let mut stored = doc.clone();
     stored.wire.virtual_interface_state = VirtualInterfaceState::from_wire(state);
     let new = svc.record(rec, state, &stored, entered)?;
-    svc.commit(vec![Write::Put(new, Expect::Version(rec.version))])?;
+    svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
     Ok(())
 }
 
@@ -241,10 +241,13 @@ pub(crate) fn start_bgp_failover_test(
     base.parent = Some(id.clone());
     let mut test_rec = svc.record(&base, "in_progress", &test_doc, None)?;
     test_rec.due_at = Some(end_ms);
-    svc.commit(vec![
-        Write::Put(vif_rec, Expect::Version(rec.version)),
-        Write::Put(test_rec, Expect::Absent),
-    ])?;
+    svc.commit(
+        cx,
+        vec![
+            Write::Put(vif_rec, Expect::Version(rec.version)),
+            Write::Put(test_rec, Expect::Absent),
+        ],
+    )?;
     Ok(StartBgpFailoverTestResponse {
         virtual_interface_test: Some(test),
     })
@@ -282,10 +285,13 @@ pub(crate) fn stop_bgp_failover_test(
     }
     let mut vif_rec = svc.record(&rec, &back, &doc, None)?;
     vif_rec.due_at = None;
-    svc.commit(vec![
-        Write::Put(vif_rec, Expect::Version(rec.version)),
-        Write::Put(test_rec, Expect::Version(trec.version)),
-    ])?;
+    svc.commit(
+        cx,
+        vec![
+            Write::Put(vif_rec, Expect::Version(rec.version)),
+            Write::Put(test_rec, Expect::Version(trec.version)),
+        ],
+    )?;
     Ok(StopBgpFailoverTestResponse {
         virtual_interface_test: Some(tdoc.wire),
     })

@@ -196,7 +196,7 @@ pub(crate) fn update_connection(
     }
     let state = rec.state.clone();
     let new = svc.record(&rec, &state, &doc, None)?;
-    svc.commit(vec![Write::Put(new, Expect::Version(rec.version))])?;
+    svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
     Ok(doc.wire)
 }
 
@@ -243,7 +243,7 @@ pub(crate) fn delete_connection(
     doc.wire.connection_state = Some(wire_state);
     doc.x.deleted_at = Some(cx.now_ms);
     let new = svc.record(&rec, state, &doc, Some(cx.now_ms))?;
-    svc.commit(vec![Write::Put(new, Expect::Version(rec.version))])?;
+    svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
     Ok(doc.wire)
 }
 
@@ -327,7 +327,7 @@ pub(crate) fn port_loa(
     doc.wire.loa_issue_time = Some(cx.now_secs());
     let state = rec.state.clone();
     let new = svc.record(&rec, &state, &doc, None)?;
-    svc.commit(vec![Write::Put(new, Expect::Version(rec.version))])?;
+    svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
     Ok(loa)
 }
 

@@ -35,7 +35,7 @@ pub(crate) fn confirm_customer_agreement(
         // Agreements belong to the account, not to a region.
         base.region = String::new();
         let rec = svc.record(&base, "signed", &doc, None)?;
-        svc.commit(vec![Write::Put(rec, Expect::Absent)])?;
+        svc.commit(cx, vec![Write::Put(rec, Expect::Absent)])?;
     }
     Ok(ConfirmCustomerAgreementResponse {
         status: Some("signed".into()),

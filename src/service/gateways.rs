@@ -533,7 +533,7 @@ pub(crate) fn create_direct_connect_gateway(
     let mut base = new_record(Kind::Gateway, &id, cx);
     base.region = String::new();
     let rec = svc.record(&base, "pending", &doc, Some(cx.now_ms))?;
-    svc.commit(vec![Write::Put(rec, Expect::Absent)])?;
+    svc.commit(cx, vec![Write::Put(rec, Expect::Absent)])?;
     Ok(CreateDirectConnectGatewayResult {
         direct_connect_gateway: Some(doc.wire),
     })
@@ -583,7 +583,10 @@ pub(crate) fn update_direct_connect_gateway(
     doc.wire.direct_connect_gateway_name = Some(input.new_direct_connect_gateway_name);
     let state = rec.state.clone();
     let new = svc.record(&rec, &state, &doc, None)?;
-    svc.commit(vec![Write::Put(new.clone(), Expect::Version(rec.version))])?;
+    svc.commit(
+        cx,
+        vec![Write::Put(new.clone(), Expect::Version(rec.version))],
+    )?;
     Ok(UpdateDirectConnectGatewayResponse {
         direct_connect_gateway: Some(gateway_view(&new, &doc)),
     })
@@ -625,7 +628,10 @@ pub(crate) fn delete_direct_connect_gateway(
     doc.wire.direct_connect_gateway_state = Some(DirectConnectGatewayState::Deleting);
     doc.x.deleted_at = Some(cx.now_ms);
     let new = svc.record(&rec, "deleting", &doc, Some(cx.now_ms))?;
-    svc.commit(vec![Write::Put(new.clone(), Expect::Version(rec.version))])?;
+    svc.commit(
+        cx,
+        vec![Write::Put(new.clone(), Expect::Version(rec.version))],
+    )?;
     Ok(DeleteDirectConnectGatewayResult {
         direct_connect_gateway: Some(gateway_view(&new, &doc)),
     })
@@ -683,7 +689,7 @@ pub(crate) fn create_direct_connect_gateway_association(
     {
         writes.push(w);
     }
-    svc.commit(writes)?;
+    svc.commit(cx, writes)?;
     Ok(CreateDirectConnectGatewayAssociationResult {
         direct_connect_gateway_association: Some(doc.wire),
     })
@@ -772,7 +778,10 @@ pub(crate) fn update_direct_connect_gateway_association(
     doc.wire.allowed_prefixes_to_direct_connect_gateway = Some(to_wire(&next));
     doc.wire.association_state = Some(DirectConnectGatewayAssociationState::Updating);
     let new = svc.record(&rec, "updating", &doc, Some(cx.now_ms))?;
-    svc.commit(vec![Write::Put(new.clone(), Expect::Version(rec.version))])?;
+    svc.commit(
+        cx,
+        vec![Write::Put(new.clone(), Expect::Version(rec.version))],
+    )?;
     Ok(UpdateDirectConnectGatewayAssociationResult {
         direct_connect_gateway_association: Some(association_view(&new, &doc)),
     })
@@ -825,7 +834,10 @@ pub(crate) fn delete_direct_connect_gateway_association(
     }
     doc.wire.association_state = Some(DirectConnectGatewayAssociationState::Disassociating);
     let new = svc.record(&rec, "disassociating", &doc, Some(cx.now_ms))?;
-    svc.commit(vec![Write::Put(new.clone(), Expect::Version(rec.version))])?;
+    svc.commit(
+        cx,
+        vec![Write::Put(new.clone(), Expect::Version(rec.version))],
+    )?;
     Ok(DeleteDirectConnectGatewayAssociationResult {
         direct_connect_gateway_association: Some(association_view(&new, &doc)),
     })
@@ -931,7 +943,7 @@ pub(crate) fn create_direct_connect_gateway_association_proposal(
     {
         writes.push(w);
     }
-    svc.commit(writes)?;
+    svc.commit(cx, writes)?;
     Ok(CreateDirectConnectGatewayAssociationProposalResult {
         direct_connect_gateway_association_proposal: Some(doc.wire),
     })
@@ -1078,7 +1090,7 @@ pub(crate) fn accept_direct_connect_gateway_association_proposal(
     pdoc.wire.proposal_state = Some(DirectConnectGatewayAssociationProposalState::Accepted);
     let accepted = svc.record(&prec, "accepted", &pdoc, Some(cx.now_ms))?;
     writes.push(Write::Put(accepted, Expect::Version(prec.version)));
-    svc.commit(writes)?;
+    svc.commit(cx, writes)?;
     Ok(AcceptDirectConnectGatewayAssociationProposalResult {
         direct_connect_gateway_association: Some(association),
     })
@@ -1113,7 +1125,10 @@ pub(crate) fn delete_direct_connect_gateway_association_proposal(
     }
     doc.wire.proposal_state = Some(DirectConnectGatewayAssociationProposalState::Deleted);
     let new = svc.record(&rec, "deleted", &doc, Some(cx.now_ms))?;
-    svc.commit(vec![Write::Put(new.clone(), Expect::Version(rec.version))])?;
+    svc.commit(
+        cx,
+        vec![Write::Put(new.clone(), Expect::Version(rec.version))],
+    )?;
     Ok(DeleteDirectConnectGatewayAssociationProposalResult {
         direct_connect_gateway_association_proposal: Some(proposal_view(&new, &doc)),
     })

@@ -148,7 +148,7 @@ pub(crate) fn delete_interconnect(
     let mut gone = rec.clone();
     gone.parent = None;
     let new = svc.record(&gone, "deleted", &doc, Some(cx.now_ms))?;
-    svc.commit(vec![Write::Put(new, Expect::Version(rec.version))])?;
+    svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
     Ok(DeleteInterconnectResponse {
         interconnect_state: Some(InterconnectState::Deleted),
     })
@@ -322,7 +322,7 @@ fn allocate(
     base.account = owner.to_string();
     base.parent = Some(parent.id);
     let rec = svc.record(&base, "ordering", &doc, Some(cx.now_ms))?;
-    svc.commit(vec![Write::Put(rec, Expect::Absent)])?;
+    svc.commit(cx, vec![Write::Put(rec, Expect::Absent)])?;
     Ok(doc.wire)
 }
 
@@ -405,10 +405,13 @@ pub(crate) fn associate_hosted_connection(
     let mut moved = rec.clone();
     moved.parent = Some(parent.id);
     let state = rec.state.clone();
-    svc.commit(vec![Write::Put(
-        svc.record(&moved, &state, &doc, None)?,
-        Expect::Version(rec.version),
-    )])?;
+    svc.commit(
+        cx,
+        vec![Write::Put(
+            svc.record(&moved, &state, &doc, None)?,
+            Expect::Version(rec.version),
+        )],
+    )?;
     Ok(doc.wire)
 }
 
@@ -480,7 +483,7 @@ pub(crate) fn confirm_connection(
     }
     doc.wire.connection_state = Some(ConnectionState::Pending);
     let new = svc.record(&rec, "pending", &doc, Some(cx.now_ms))?;
-    svc.commit(vec![Write::Put(new, Expect::Version(rec.version))])?;
+    svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
     Ok(ConfirmConnectionResponse {
         connection_state: Some(ConnectionState::Pending),
     })

@@ -305,7 +305,7 @@ pub(crate) fn create_lag(
         ));
         member_wires.push(doc.wire);
     }
-    svc.commit(writes)?;
+    svc.commit(cx, writes)?;
     let mut out = lag_doc.wire;
     out.number_of_connections = Some(member_wires.len() as i32);
     out.connections = Some(member_wires);
@@ -384,7 +384,10 @@ pub(crate) fn update_lag(
     }
     let state = rec.state.clone();
     let new = svc.record(&rec, &state, &doc, None)?;
-    svc.commit(vec![Write::Put(new.clone(), Expect::Version(rec.version))])?;
+    svc.commit(
+        cx,
+        vec![Write::Put(new.clone(), Expect::Version(rec.version))],
+    )?;
     view(svc, &new, &doc)
 }
 
@@ -430,7 +433,7 @@ pub(crate) fn delete_lag(
     doc.x.deleted_at = Some(cx.now_ms);
     let new = svc.record(&rec, "deleted", &doc, Some(cx.now_ms))?;
     writes.push(Write::Put(new.clone(), Expect::Version(rec.version)));
-    svc.commit(writes)?;
+    svc.commit(cx, writes)?;
     view(svc, &new, &doc)
 }
 
@@ -519,7 +522,7 @@ pub(crate) fn associate_connection_with_lag(
             Expect::Version(vrec.version),
         ));
     }
-    svc.commit(writes)?;
+    svc.commit(cx, writes)?;
     Ok(doc.wire)
 }
 
@@ -596,6 +599,6 @@ pub(crate) fn disassociate_connection_from_lag(
             Expect::Version(rec.version),
         ));
     }
-    svc.commit(writes)?;
+    svc.commit(cx, writes)?;
     Ok(doc.wire)
 }

@@ -196,7 +196,7 @@ pub(crate) fn associate_mac_sec_key(
     });
     let keys = keys.clone();
     writes.extend(target.writes(svc, true)?);
-    svc.commit(writes)?;
+    svc.commit(cx, writes)?;
     Ok(AssociateMacSecKeyResponse {
         connection_id: Some(input.connection_id),
         mac_sec_keys: Some(keys),
@@ -228,7 +228,7 @@ pub(crate) fn disassociate_mac_sec_key(
     if none_left && mode.as_deref() == Some("must_encrypt") {
         *mode = Some("should_encrypt".into());
     }
-    svc.commit(target.writes(svc, !none_left)?)?;
+    svc.commit(cx, target.writes(svc, !none_left)?)?;
     Ok(DisassociateMacSecKeyResponse {
         connection_id: Some(input.connection_id),
         mac_sec_keys: Some(vec![removed]),

@@ -183,8 +183,33 @@ impl Emulator {
     }
 
     /// Applies a batch and tells the lifecycle engine about new due times.
-    pub(crate) fn commit(&self, batch: Vec<Write>) -> Result<Vec<Record>, ApiError> {
-        let written = self.store.apply(batch).map_err(store_error)?;
+    ///
+    /// Steps already due at the request's time (instant timing) are applied
+    /// to the stored records in the same batch, so they are written once; the
+    /// caller still answers with the state it set, as AWS does.
+    pub(crate) fn commit(
+        &self,
+        cx: &RequestContext,
+        batch: Vec<Write>,
+    ) -> Result<Vec<Record>, ApiError> {
+        let mut ready = Vec::with_capacity(batch.len());
+        for write in batch {
+            ready.push(match write {
+                Write::Put(rec, expect) if rec.due_at.is_some_and(|due| due <= cx.now_ms) => {
+                    let (kind, id) = (rec.kind, rec.id.clone());
+                    match self.advance_record(rec, cx.now_ms)? {
+                        Some(rec) => Write::Put(rec, expect),
+                        None => match expect {
+                            // Purged before it was ever stored: nothing to write.
+                            Expect::Absent => continue,
+                            Expect::Version(_) => Write::Delete { kind, id, expect },
+                        },
+                    }
+                }
+                other => other,
+            });
+        }
+        let written = self.store.apply(ready).map_err(store_error)?;
         for rec in &written {
             if let Some(due) = rec.due_at {
                 self.next_due.fetch_min(due, Ordering::SeqCst);
@@ -222,8 +247,17 @@ impl Emulator {
     }
 
     /// Runs a record through every rule due by `now_ms` and returns the one write that results.
-    fn advance(&self, mut rec: Record, now_ms: i64) -> Result<Write, ApiError> {
+    fn advance(&self, rec: Record, now_ms: i64) -> Result<Write, ApiError> {
         let expect = Expect::Version(rec.version);
+        let (kind, id) = (rec.kind, rec.id.clone());
+        Ok(match self.advance_record(rec, now_ms)? {
+            Some(rec) => Write::Put(rec, expect),
+            None => Write::Delete { kind, id, expect },
+        })
+    }
+
+    /// The record after every rule due by `now_ms`; `None` when it is purged.
+    fn advance_record(&self, mut rec: Record, now_ms: i64) -> Result<Option<Record>, ApiError> {
         let mut doc: Option<serde_json::Value> = None;
         while let Some(at) = rec.due_at.filter(|at| *at <= now_ms) {
             match lifecycle::rule(rec.kind, &rec.state, self.settings.timing) {
@@ -242,20 +276,14 @@ impl Emulator {
                     rec.state = next.to_string();
                     rec.due_at = lifecycle::due_after(rec.kind, next, at, self.settings.timing);
                 }
-                Some((Step::Purge, _)) => {
-                    return Ok(Write::Delete {
-                        kind: rec.kind,
-                        id: rec.id,
-                        expect,
-                    });
-                }
+                Some((Step::Purge, _)) => return Ok(None),
                 None => rec.due_at = None,
             }
         }
         if let Some(doc) = doc {
             rec.doc = doc.to_string();
         }
-        Ok(Write::Put(rec, expect))
+        Ok(Some(rec))
     }
 }
 

@@ -188,7 +188,7 @@ pub fn create(
     base.location = Some(port.location.code.to_string());
     base.parent = port.lag_id.map(str::to_string);
     let rec = svc.record(&base, "requested", &doc, Some(cx.now_ms))?;
-    svc.commit(vec![Write::Put(rec, Expect::Absent)])?;
+    svc.commit(cx, vec![Write::Put(rec, Expect::Absent)])?;
     Ok(doc.wire)
 }
 

@@ -126,6 +126,7 @@ fn tags_of(doc: &Doc<Value, Value>) -> Vec<Tag> {
 
 fn save_tags(
     svc: &Emulator,
+    cx: &RequestContext,
     rec: &Record,
     mut doc: Doc<Value, Value>,
     tags: Vec<Tag>,
@@ -136,7 +137,7 @@ fn save_tags(
         obj.insert("tags".into(), value);
     }
     let new = svc.record(rec, &rec.state, &doc, None)?;
-    svc.commit(vec![Write::Put(new, Expect::Version(rec.version))])?;
+    svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
     Ok(())
 }
 
@@ -159,7 +160,7 @@ pub(crate) fn tag_resource(
     if count > MAX_TAGS {
         return Err(too_many(count));
     }
-    save_tags(svc, &rec, doc, tags)?;
+    save_tags(svc, cx, &rec, doc, tags)?;
     Ok(TagResourceResponse {})
 }
 
@@ -175,7 +176,7 @@ pub(crate) fn untag_resource(
     let (rec, doc) = resolve(svc, cx, &input.resource_arn)?;
     let mut tags = tags_of(&doc);
     tags.retain(|t| !input.tag_keys.contains(&t.key));
-    save_tags(svc, &rec, doc, tags)?;
+    save_tags(svc, cx, &rec, doc, tags)?;
     Ok(UntagResourceResponse {})
 }
 

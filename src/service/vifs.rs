@@ -548,7 +548,7 @@ fn create_vif(
     {
         writes.push(w);
     }
-    svc.commit(writes)?;
+    svc.commit(cx, writes)?;
     Ok(doc.wire)
 }
 
@@ -812,7 +812,7 @@ fn confirm(
     {
         writes.push(w);
     }
-    svc.commit(writes)?;
+    svc.commit(cx, writes)?;
     Ok(VirtualInterfaceState::from_wire(state).unwrap_or(VirtualInterfaceState::Pending))
 }
 
@@ -892,7 +892,7 @@ pub(crate) fn delete_virtual_interface(
     doc.wire.virtual_interface_state = VirtualInterfaceState::from_wire(state);
     doc.x.deleted_at = Some(cx.now_ms);
     let new = svc.record(&rec, state, &doc, Some(cx.now_ms))?;
-    svc.commit(vec![Write::Put(new, Expect::Version(rec.version))])?;
+    svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
     Ok(DeleteVirtualInterfaceResponse {
         virtual_interface_state: VirtualInterfaceState::from_wire(state),
     })
@@ -993,7 +993,7 @@ pub(crate) fn associate_virtual_interface(
     let mut moved = rec.clone();
     moved.parent = Some(target.id);
     let new = svc.record(&moved, "pending", &doc, Some(cx.now_ms))?;
-    svc.commit(vec![Write::Put(new, Expect::Version(rec.version))])?;
+    svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
     Ok(doc.wire)
 }
 
@@ -1045,7 +1045,7 @@ pub(crate) fn update_virtual_interface_attributes(
     }
     let state = rec.state.clone();
     let new = svc.record(&rec, &state, &doc, None)?;
-    svc.commit(vec![Write::Put(new, Expect::Version(rec.version))])?;
+    svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
     Ok(doc.wire)
 }
 
