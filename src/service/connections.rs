@@ -178,20 +178,12 @@ pub(crate) fn update_connection(
         doc.wire.connection_name = Some(name);
     }
     if let Some(mode) = input.encryption_mode {
-        if doc.wire.mac_sec_capable != Some(true) {
-            return Err(ApiError::client(format!(
-                "Connection {} does not support MAC Security (MACsec); encryptionMode cannot be set.",
-                input.connection_id
-            )));
-        }
-        if !matches!(
-            mode.as_str(),
-            "no_encrypt" | "should_encrypt" | "must_encrypt"
-        ) {
-            return Err(ApiError::client(format!(
-                "Invalid encryptionMode {mode}. Valid values: no_encrypt, should_encrypt, must_encrypt."
-            )));
-        }
+        ports::check_encryption_mode(
+            "Connection",
+            &input.connection_id,
+            doc.wire.mac_sec_capable == Some(true),
+            &mode,
+        )?;
         doc.wire.encryption_mode = Some(mode);
     }
     let state = rec.state.clone();

@@ -366,20 +366,12 @@ pub(crate) fn update_lag(
         doc.wire.minimum_links = Some(min);
     }
     if let Some(mode) = input.encryption_mode {
-        if doc.wire.mac_sec_capable != Some(true) {
-            return Err(ApiError::client(format!(
-                "Lag {} does not support MAC Security (MACsec); encryptionMode cannot be set.",
-                input.lag_id
-            )));
-        }
-        if !matches!(
-            mode.as_str(),
-            "no_encrypt" | "should_encrypt" | "must_encrypt"
-        ) {
-            return Err(ApiError::client(format!(
-                "Invalid encryptionMode {mode}. Valid values: no_encrypt, should_encrypt, must_encrypt."
-            )));
-        }
+        ports::check_encryption_mode(
+            "Lag",
+            &input.lag_id,
+            doc.wire.mac_sec_capable == Some(true),
+            &mode,
+        )?;
         doc.wire.encryption_mode = Some(mode);
     }
     let state = rec.state.clone();

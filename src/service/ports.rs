@@ -126,6 +126,26 @@ pub fn new_port(
     }
 }
 
+/// Checks a MACsec encryption mode for a connection or LAG (`what` and `id` name it).
+pub fn check_encryption_mode(
+    what: &str,
+    id: &str,
+    macsec_capable: bool,
+    mode: &str,
+) -> Result<(), ApiError> {
+    if !macsec_capable {
+        return Err(ApiError::client(format!(
+            "{what} {id} does not support MAC Security (MACsec); encryptionMode cannot be set."
+        )));
+    }
+    if !matches!(mode, "no_encrypt" | "should_encrypt" | "must_encrypt") {
+        return Err(ApiError::client(format!(
+            "Invalid encryptionMode {mode}. Valid values: no_encrypt, should_encrypt, must_encrypt."
+        )));
+    }
+    Ok(())
+}
+
 /// What a new port (dedicated connection or interconnect) is.
 pub struct NewPort<'a> {
     pub kind: Kind,
