@@ -5,6 +5,7 @@ mod common;
 mod connections;
 mod gateways;
 mod hosted;
+mod hostile;
 mod lags;
 mod macsec;
 mod protocol;
