@@ -1163,3 +1163,58 @@ async fn attachments_follow_the_vifs_on_a_gateway() {
     );
     assert!(msg.contains("virtual interfaces attached"), "{msg}");
 }
+
+#[tokio::test]
+async fn unaccepted_proposals_expire_after_seven_days() {
+    let clock = std::sync::Arc::new(dxemu::clock::ManualClock::new(1_800_000_000_000));
+    let srv = TestServer::start_on(dxemu::cli::ServeArgs::for_tests(), clock.clone()).await;
+    let owner = srv.owner();
+    let other = srv.client(OTHER, "us-east-1");
+    let gw = gateway(&owner, "expiring").await;
+    let proposed = other
+        .create_direct_connect_gateway_association_proposal()
+        .direct_connect_gateway_id(&gw)
+        .direct_connect_gateway_owner_account(OWNER)
+        .gateway_id("tgw-0123456789abcdef7")
+        .add_allowed_prefixes_to_direct_connect_gateway(prefix("192.168.7.0/24"))
+        .send()
+        .await
+        .unwrap();
+    let pid = proposed
+        .direct_connect_gateway_association_proposal()
+        .unwrap()
+        .proposal_id()
+        .unwrap()
+        .to_string();
+    let state = |out: aws_sdk_directconnect::operation::describe_direct_connect_gateway_association_proposals::DescribeDirectConnectGatewayAssociationProposalsOutput| {
+        out.direct_connect_gateway_association_proposals()
+            .first()
+            .and_then(|p| p.proposal_state().map(|s| s.as_str().to_string()))
+    };
+    // Just before seven days it still waits for the gateway owner.
+    clock.advance(7 * 24 * 60 * 60 * 1000 - 1);
+    let before = owner
+        .describe_direct_connect_gateway_association_proposals()
+        .proposal_id(&pid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(state(before).as_deref(), Some("requested"));
+    clock.advance(1);
+    let after = owner
+        .describe_direct_connect_gateway_association_proposals()
+        .proposal_id(&pid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(state(after).as_deref(), Some("deleted"));
+    let accept = owner
+        .accept_direct_connect_gateway_association_proposal()
+        .direct_connect_gateway_id(&gw)
+        .proposal_id(&pid)
+        .associated_gateway_owner_account(OTHER)
+        .send()
+        .await;
+    let (code, _) = error_of(accept);
+    assert_eq!(code, "DirectConnectClientException");
+}
