@@ -9,5 +9,6 @@ mod hostile;
 mod lags;
 mod macsec;
 mod protocol;
+mod races;
 mod tags;
 mod vifs;
