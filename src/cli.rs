@@ -55,6 +55,16 @@ pub struct ServeArgs {
     #[arg(long = "partner", env = "DXEMU_PARTNERS", value_delimiter = ',')]
     pub partners: Vec<String>,
 
+    /// How the steps AWS takes on its own happen: `instant` (at once),
+    /// `realistic` (AWS-like durations divided by --time-scale) or `manual`
+    /// (only when the control API forces them).
+    #[arg(long, env = "DXEMU_LIFECYCLE", default_value = "instant", value_parser = ["instant", "realistic", "manual"])]
+    pub lifecycle: String,
+
+    /// How much faster than AWS realistic mode runs (3600: an hour takes a second).
+    #[arg(long, env = "DXEMU_TIME_SCALE", default_value_t = 1.0)]
+    pub time_scale: f64,
+
     /// Active dedicated connections an account may have per location and region.
     #[arg(long, env = "DXEMU_MAX_CONNECTIONS_PER_LOCATION", default_value_t = 10)]
     pub max_connections_per_location: usize,
@@ -72,7 +82,30 @@ impl ServeArgs {
             account_map: Vec::new(),
             account_map_file: None,
             partners: Vec::new(),
+            lifecycle: "instant".into(),
+            time_scale: 1.0,
             max_connections_per_location: 10,
+        }
+    }
+
+    /// The lifecycle timing the flags ask for.
+    pub fn timing(&self) -> Result<crate::lifecycle::Timing, StartError> {
+        use crate::lifecycle::Timing;
+        if !(self.time_scale.is_finite() && self.time_scale > 0.0) {
+            return Err(StartError::Config(format!(
+                "--time-scale must be a positive number, got {}",
+                self.time_scale
+            )));
+        }
+        match self.lifecycle.as_str() {
+            "instant" => Ok(Timing::Instant),
+            "realistic" => Ok(Timing::Realistic {
+                scale: self.time_scale,
+            }),
+            "manual" => Ok(Timing::Manual),
+            other => Err(StartError::Config(format!(
+                "unknown lifecycle mode {other}"
+            ))),
         }
     }
 

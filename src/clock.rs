@@ -6,6 +6,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// A source of the current time in epoch milliseconds.
 pub trait Clock: Send + Sync {
     fn now_ms(&self) -> i64;
+
+    /// Moves the clock forward; false for clocks that cannot be moved.
+    fn advance(&self, ms: i64) -> bool {
+        let _ = ms;
+        false
+    }
 }
 
 /// The machine's clock.
@@ -29,14 +35,34 @@ impl ManualClock {
     pub fn new(start_ms: i64) -> Self {
         Self(AtomicI64::new(start_ms))
     }
-
-    pub fn advance(&self, ms: i64) {
-        self.0.fetch_add(ms, Ordering::SeqCst);
-    }
 }
 
 impl Clock for ManualClock {
     fn now_ms(&self) -> i64 {
         self.0.load(Ordering::SeqCst)
+    }
+
+    fn advance(&self, ms: i64) -> bool {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+        true
+    }
+}
+
+/// The machine's clock plus an offset the control API can move forward.
+#[derive(Debug, Default)]
+pub struct OffsetClock {
+    offset_ms: AtomicI64,
+}
+
+impl Clock for OffsetClock {
+    fn now_ms(&self) -> i64 {
+        SystemClock
+            .now_ms()
+            .saturating_add(self.offset_ms.load(Ordering::SeqCst))
+    }
+
+    fn advance(&self, ms: i64) -> bool {
+        self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+        true
     }
 }

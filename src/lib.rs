@@ -9,6 +9,7 @@
 pub mod api;
 pub mod cli;
 pub mod clock;
+pub mod control;
 pub mod lifecycle;
 pub mod service;
 pub mod store;
@@ -26,7 +27,7 @@ pub struct App {
 impl App {
     /// Opens the store and builds the emulator described by `config`, on the system clock.
     pub fn build(config: &cli::ServeArgs) -> Result<Self, StartError> {
-        Self::build_with_clock(config, Arc::new(clock::SystemClock))
+        Self::build_with_clock(config, Arc::new(clock::OffsetClock::default()))
     }
 
     /// Like `build`, with an injected clock (tests drive time with `ManualClock`).
@@ -46,7 +47,7 @@ impl App {
         let settings = service::Settings {
             max_connections_per_location: config.max_connections_per_location,
             partners: config.partner_list()?,
-            ..Default::default()
+            timing: config.timing()?,
         };
         let emulator = service::Emulator::new(store, settings)?;
         emulator.catch_up(clock.now_ms())?;

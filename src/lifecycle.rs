@@ -25,65 +25,138 @@ pub enum Step {
     Purge,
 }
 
-/// How fast provisioning steps happen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How fast the steps AWS takes on its own happen.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Timing {
-    /// Transitions AWS makes on its own happen at once.
+    /// They happen at once, so tests never wait.
     #[default]
     Instant,
+    /// They take durations modelled on AWS's, divided by `scale`.
+    Realistic { scale: f64 },
+    /// Provisioning steps happen only when the control API forces them;
+    /// time-based ones (expiry, purge, failover-test end) follow the clock.
+    Manual,
 }
 
 impl Timing {
-    fn provisioning_ms(self) -> i64 {
+    /// The delay of a provisioning step that takes `secs` on AWS; `None` in manual mode.
+    fn provision(self, secs: i64) -> Option<i64> {
         match self {
-            Timing::Instant => 0,
+            Timing::Instant => Some(0),
+            Timing::Realistic { scale } => Some(scaled(secs, scale)),
+            Timing::Manual => None,
         }
     }
+
+    /// The delay of a time-based step (expiry, purge) of `ms`.
+    fn wait(self, ms: i64) -> i64 {
+        match self {
+            Timing::Realistic { scale } => scaled_ms(ms, scale),
+            Timing::Instant | Timing::Manual => ms,
+        }
+    }
+
+    /// The wire name of the mode.
+    pub fn name(self) -> &'static str {
+        match self {
+            Timing::Instant => "instant",
+            Timing::Realistic { .. } => "realistic",
+            Timing::Manual => "manual",
+        }
+    }
+}
+
+fn scaled(secs: i64, scale: f64) -> i64 {
+    scaled_ms(secs.saturating_mul(1000), scale)
+}
+
+fn scaled_ms(ms: i64, scale: f64) -> i64 {
+    if scale > 0.0 {
+        (ms as f64 / scale).round() as i64
+    } else {
+        ms
+    }
+}
+
+/// Durations of AWS's own steps in realistic mode, in seconds [our model:
+/// AWS documents "up to 72 hours" for a LOA and publishes no other figures].
+mod aws_seconds {
+    /// The LOA is issued (requested → pending).
+    pub const LOA: i64 = 3600;
+    /// The cross-connect is made and the port comes up (pending → available).
+    pub const CROSS_CONNECT: i64 = 3600;
+    /// Public VIF prefixes are verified (verifying → pending).
+    pub const PUBLIC_VERIFICATION: i64 = 3600;
+    /// BGP comes up on a new VIF or peer (pending → available).
+    pub const BGP_UP: i64 = 60;
+    /// A gateway is created.
+    pub const GATEWAY: i64 = 60;
+    /// An association is made, changed or removed.
+    pub const ASSOCIATION: i64 = 300;
+    /// A resource finishes deleting.
+    pub const DELETE: i64 = 60;
 }
 
 /// The rule for a resource of `kind` in `state`, if any: the step and its delay.
 pub fn rule(kind: Kind, state: &str, timing: Timing) -> Option<(Step, i64)> {
-    let provisioning = timing.provisioning_ms();
+    use aws_seconds::*;
+    let to = |next: &'static str, secs: i64| timing.provision(secs).map(|d| (Step::To(next), d));
+    let purge = |ms: i64| Some((Step::Purge, timing.wait(ms)));
     match (kind, state) {
         // CreateConnection → requested; the LOA is issued → pending; the
-        // cross-connect is made → available.
-        (Kind::Connection, "requested") => Some((Step::To("pending"), provisioning)),
-        (Kind::Connection, "pending") => Some((Step::To("available"), provisioning)),
-        (Kind::Connection, "deleting") => Some((Step::To("deleted"), provisioning)),
-        (Kind::Connection, "deleted" | "rejected") => Some((Step::Purge, DELETED_VISIBLE_MS)),
-        // Interconnects provision like dedicated connections.
-        (Kind::Interconnect, "requested") => Some((Step::To("pending"), provisioning)),
-        (Kind::Interconnect, "pending") => Some((Step::To("available"), provisioning)),
-        (Kind::Interconnect, "deleted") => Some((Step::Purge, DELETED_VISIBLE_MS)),
+        // cross-connect is made → available. Interconnects provision alike.
+        (Kind::Connection | Kind::Interconnect, "requested") => to("pending", LOA),
+        (Kind::Connection | Kind::Interconnect, "pending") => to("available", CROSS_CONNECT),
+        (Kind::Connection | Kind::Interconnect, "deleting") => to("deleted", DELETE),
+        (Kind::Connection, "deleted" | "rejected") => purge(DELETED_VISIBLE_MS),
+        (Kind::Interconnect, "deleted") => purge(DELETED_VISIBLE_MS),
         // A LAG is pending until AWS has allocated its ports; after that its
         // reported state follows its members.
-        (Kind::Lag, "pending") => Some((Step::To("available"), provisioning)),
-        (Kind::Lag, "deleted") => Some((Step::Purge, DELETED_VISIBLE_MS)),
+        (Kind::Lag, "pending") => to("available", LOA),
+        (Kind::Lag, "deleted") => purge(DELETED_VISIBLE_MS),
         // Public VIFs are verified first; then BGP comes up. A VIF under a
         // failover test comes back when the test ends (the service sets that
         // due time itself).
-        (Kind::VirtualInterface, "verifying") => Some((Step::To("pending"), provisioning)),
-        (Kind::VirtualInterface, "pending") => Some((Step::To("available"), provisioning)),
+        (Kind::VirtualInterface, "verifying") => to("pending", PUBLIC_VERIFICATION),
+        (Kind::VirtualInterface, "pending") => to("available", BGP_UP),
         (Kind::VirtualInterface, "testing") => Some((Step::To("available"), 0)),
-        (Kind::VirtualInterface, "deleting") => Some((Step::To("deleted"), provisioning)),
-        (Kind::VirtualInterface, "deleted" | "rejected") => Some((Step::Purge, DELETED_VISIBLE_MS)),
-        (Kind::Gateway, "pending") => Some((Step::To("available"), provisioning)),
-        (Kind::Gateway, "deleting") => Some((Step::To("deleted"), provisioning)),
-        (Kind::Gateway, "deleted") => Some((Step::Purge, DELETED_VISIBLE_MS)),
-        (Kind::GatewayAssociation, "associating" | "updating") => {
-            Some((Step::To("associated"), provisioning))
+        (Kind::VirtualInterface, "deleting") => to("deleted", DELETE),
+        (Kind::VirtualInterface, "deleted" | "rejected") => purge(DELETED_VISIBLE_MS),
+        (Kind::Gateway, "pending") => to("available", GATEWAY),
+        (Kind::Gateway, "deleting") => to("deleted", DELETE),
+        (Kind::Gateway, "deleted") => purge(DELETED_VISIBLE_MS),
+        (Kind::GatewayAssociation, "associating" | "updating") => to("associated", ASSOCIATION),
+        (Kind::GatewayAssociation, "disassociating") => to("disassociated", ASSOCIATION),
+        (Kind::GatewayAssociation, "disassociated") => purge(DELETED_VISIBLE_MS),
+        (Kind::AssociationProposal, "requested") => {
+            Some((Step::To("deleted"), timing.wait(PROPOSAL_EXPIRY_MS)))
         }
-        (Kind::GatewayAssociation, "disassociating") => {
-            Some((Step::To("disassociated"), provisioning))
-        }
-        (Kind::GatewayAssociation, "disassociated") => Some((Step::Purge, DELETED_VISIBLE_MS)),
-        (Kind::AssociationProposal, "requested") => Some((Step::To("deleted"), PROPOSAL_EXPIRY_MS)),
-        (Kind::AssociationProposal, "accepted" | "deleted") => {
-            Some((Step::Purge, PROPOSAL_VISIBLE_MS))
-        }
+        (Kind::AssociationProposal, "accepted" | "deleted") => purge(PROPOSAL_VISIBLE_MS),
         (Kind::FailoverTest, "in_progress") => Some((Step::To("completed"), 0)),
         _ => None,
     }
+}
+
+/// Whether the control API may move a resource from `from` to `to`: the steps
+/// AWS takes on its own, and a port or VIF going down and coming back.
+pub fn can_force(kind: Kind, from: &str, to: &str) -> bool {
+    if rule(kind, from, Timing::Instant)
+        .is_some_and(|(step, _)| matches!(step, Step::To(next) if next == to))
+    {
+        return true;
+    }
+    matches!(
+        (kind, from, to),
+        (
+            Kind::Connection | Kind::Interconnect | Kind::VirtualInterface,
+            "available",
+            "down"
+        ) | (
+            Kind::Connection | Kind::Interconnect | Kind::VirtualInterface,
+            "down",
+            "available"
+        )
+    )
 }
 
 /// The member of a resource's wire document that holds its state.
@@ -122,11 +195,10 @@ pub fn on_enter(
         // BGP sessions come up with the VIF (and after a failover test).
         "available" => (Some("available"), "up"),
         "deleted" => (Some("deleted"), "down"),
-        _ => (None, ""),
+        // A VIF taken down loses its BGP sessions.
+        "down" => (None, "down"),
+        _ => return,
     };
-    if peer_state.is_none() {
-        return;
-    }
     if let Some(peers) = wire.get_mut("bgpPeers").and_then(|p| p.as_array_mut()) {
         for peer in peers.iter_mut().filter_map(|p| p.as_object_mut()) {
             if let Some(ps) = peer_state {
@@ -145,6 +217,25 @@ pub fn due_after(kind: Kind, state: &str, at_ms: i64, timing: Timing) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn modes_differ_only_in_timing() {
+        let realistic = Timing::Realistic { scale: 3600.0 };
+        assert_eq!(
+            rule(Kind::Connection, "requested", realistic),
+            Some((Step::To("pending"), 1000))
+        );
+        assert_eq!(rule(Kind::Connection, "requested", Timing::Manual), None);
+        // Time-based steps still follow the clock in manual mode.
+        assert_eq!(
+            rule(Kind::AssociationProposal, "requested", Timing::Manual),
+            Some((Step::To("deleted"), PROPOSAL_EXPIRY_MS))
+        );
+        assert!(can_force(Kind::Connection, "requested", "pending"));
+        assert!(can_force(Kind::Connection, "available", "down"));
+        assert!(!can_force(Kind::Connection, "available", "requested"));
+        assert!(!can_force(Kind::Lag, "available", "down"));
+    }
 
     #[test]
     fn connection_provisions_then_lingers_after_delete() {

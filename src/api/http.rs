@@ -20,7 +20,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 const JSON_11: &str = "application/x-amz-json-1.1";
 
 /// What the HTTP layer needs from the emulator besides the operations.
-pub trait Backend: DirectConnect {
+pub trait Backend: DirectConnect + crate::control::Control {
     /// Runs before every operation (the lifecycle engine catches up here).
     fn prepare(&self, cx: &RequestContext) -> Result<(), ApiError>;
 }
@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", post(aws_api))
         .route("/_dxemu/health", get(health))
+        .merge(super::admin::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)

@@ -2,6 +2,7 @@
 //!
 //! Nothing here knows about storage; nothing in `service` knows about HTTP.
 
+pub mod admin;
 mod context;
 mod error;
 pub mod generated;

@@ -7,6 +7,7 @@
 mod addressing;
 mod bgp;
 mod connections;
+mod control;
 mod customer;
 mod gateways;
 mod ids;
@@ -216,6 +217,11 @@ impl Emulator {
             }
         }
         Ok(written)
+    }
+
+    /// Forgets the known next due time (after a reset).
+    pub(crate) fn forget_due(&self) {
+        self.next_due.store(i64::MAX, Ordering::SeqCst);
     }
 
     /// Applies every lifecycle transition due at `now_ms`, in one atomic batch per round.

@@ -162,6 +162,8 @@ pub trait Store: Send + Sync {
     fn due(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<Record>>;
     /// The earliest `due_at` of any record.
     fn next_due(&self) -> StoreResult<Option<i64>>;
+    /// Removes every record (sequence numbers keep counting up).
+    fn reset(&self) -> StoreResult<()>;
 }
 
 #[cfg(test)]

@@ -259,4 +259,10 @@ impl Store for SqliteStore {
         )
         .map_err(backend)
     }
+
+    fn reset(&self) -> StoreResult<()> {
+        let conn = self.lock()?;
+        conn.execute("DELETE FROM resources", []).map_err(backend)?;
+        Ok(())
+    }
 }

@@ -18,7 +18,11 @@ impl TestServer {
     }
 
     pub async fn start_with(args: ServeArgs) -> Self {
-        Self::start_on(args, std::sync::Arc::new(dxemu::clock::SystemClock)).await
+        Self::start_on(
+            args,
+            std::sync::Arc::new(dxemu::clock::OffsetClock::default()),
+        )
+        .await
     }
 
     /// A server whose time only moves when the test advances `clock`.

@@ -8,6 +8,7 @@ use aws_sdk_directconnect::types::{
     DirectConnectGatewayAttachmentType, DirectConnectGatewayState, GatewayType,
     NewPrivateVirtualInterface, RouteFilterPrefix,
 };
+use dxemu::clock::Clock as _;
 use serde_json::Value;
 
 const VGW: &str = "vgw-aba37db6";

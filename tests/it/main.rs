@@ -7,6 +7,7 @@ mod gateways;
 mod hosted;
 mod hostile;
 mod lags;
+mod lifecycle;
 mod macsec;
 mod protocol;
 mod races;

@@ -4,6 +4,7 @@ use aws_sdk_directconnect::types::{
     NewPrivateVirtualInterfaceAllocation, NewPublicVirtualInterface, RouteFilterPrefix,
     VirtualInterfaceState,
 };
+use dxemu::clock::Clock as _;
 use std::sync::Arc;
 
 const VGW: &str = "vgw-aba37db6";

@@ -1,0 +1,185 @@
+//! Lifecycle modes and the control API that moves resources on demand.
+
+use crate::common::*;
+use aws_sdk_directconnect::types::{
+    BgpStatus, ConnectionState, NewPrivateVirtualInterface, VirtualInterfaceState,
+};
+use serde_json::{Value, json};
+
+async fn control(srv: &TestServer, path: &str, body: Option<Value>) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let url = format!("{}{path}", srv.endpoint);
+    let req = match body {
+        Some(b) => client.post(url).body(b.to_string()),
+        None => client.get(url),
+    };
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn server(mode: &str, scale: f64) -> TestServer {
+    let mut args = dxemu::cli::ServeArgs::for_tests();
+    args.lifecycle = mode.into();
+    args.time_scale = scale;
+    TestServer::start_with(args).await
+}
+
+async fn state_of(dx: &aws_sdk_directconnect::Client, id: &str) -> ConnectionState {
+    let out = dx
+        .describe_connections()
+        .connection_id(id)
+        .send()
+        .await
+        .unwrap();
+    out.connections()[0].connection_state().cloned().unwrap()
+}
+
+#[tokio::test]
+async fn manual_mode_moves_only_when_told() {
+    let srv = server("manual", 1.0).await;
+    let dx = srv.owner();
+    let (_, clock) = control(&srv, "/_dxemu/clock", None).await;
+    assert_eq!(clock["lifecycle"], "manual");
+    let id = dx
+        .create_connection()
+        .location("EqDC2")
+        .bandwidth("10Gbps")
+        .connection_name("m")
+        .send()
+        .await
+        .unwrap()
+        .connection_id()
+        .unwrap()
+        .to_string();
+    // Thirty days later nothing has happened on its own.
+    let (status, advanced) = control(
+        &srv,
+        "/_dxemu/clock/advance",
+        Some(json!({"seconds": 30 * 86400})),
+    )
+    .await;
+    assert_eq!(status, 200, "{advanced}");
+    assert_eq!(state_of(&dx, &id).await, ConnectionState::Requested);
+    // The LOA is not issued yet.
+    let (_, msg) = error_of(dx.describe_loa().connection_id(&id).send().await);
+    assert!(msg.contains("not available"), "{msg}");
+    // The control API issues the LOA, then brings the port up.
+    let path = format!("/_dxemu/resources/connection/{id}/state");
+    let (status, body) = control(&srv, &path, Some(json!({"state": "pending"}))).await;
+    assert_eq!((status, body["state"].as_str()), (200, Some("pending")));
+    assert_eq!(state_of(&dx, &id).await, ConnectionState::Pending);
+    let (status, body) = control(&srv, &path, Some(json!({"state": "requested"}))).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("InvalidTransition"))
+    );
+    control(&srv, &path, Some(json!({"state": "available"}))).await;
+    assert_eq!(state_of(&dx, &id).await, ConnectionState::Available);
+    // A link going down, and coming back.
+    let (status, _) = control(&srv, &path, Some(json!({"state": "down"}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(state_of(&dx, &id).await, ConnectionState::Down);
+    control(&srv, &path, Some(json!({"state": "available"}))).await;
+
+    // A VIF's BGP goes down with it.
+    let vif = dx
+        .create_private_virtual_interface()
+        .connection_id(&id)
+        .new_private_virtual_interface(
+            NewPrivateVirtualInterface::builder()
+                .virtual_interface_name("v")
+                .vlan(9)
+                .asn(65000)
+                .virtual_gateway_id("vgw-aba37db6")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let vid = vif.virtual_interface_id().unwrap();
+    let vpath = format!("/_dxemu/resources/vif/{vid}/state");
+    control(&srv, &vpath, Some(json!({"state": "available"}))).await;
+    let (status, _) = control(&srv, &vpath, Some(json!({"state": "down"}))).await;
+    assert_eq!(status, 200);
+    let v = dx
+        .describe_virtual_interfaces()
+        .virtual_interface_id(vid)
+        .send()
+        .await
+        .unwrap();
+    let v = &v.virtual_interfaces()[0];
+    assert_eq!(
+        v.virtual_interface_state(),
+        Some(&VirtualInterfaceState::Down)
+    );
+    assert_eq!(v.bgp_peers()[0].bgp_status(), Some(&BgpStatus::Down));
+
+    // Listing and unknown ids.
+    let (_, listed) = control(
+        &srv,
+        "/_dxemu/resources?kind=connection&account=111111111111",
+        None,
+    )
+    .await;
+    assert_eq!(listed["resources"].as_array().unwrap().len(), 1);
+    let (status, _) = control(
+        &srv,
+        "/_dxemu/resources/connection/dxcon-fzzzzzzz/state",
+        Some(json!({"state": "pending"})),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = control(&srv, "/_dxemu/resources?kind=nonsense", None).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn realistic_mode_keeps_aws_order_on_a_scaled_clock() {
+    // 3600× faster: an hour of AWS time passes in a second of the emulator's clock.
+    let srv = server("realistic", 3600.0).await;
+    let dx = srv.owner();
+    let id = dx
+        .create_connection()
+        .location("EqDC2")
+        .bandwidth("1Gbps")
+        .connection_name("r")
+        .send()
+        .await
+        .unwrap()
+        .connection_id()
+        .unwrap()
+        .to_string();
+    assert_eq!(state_of(&dx, &id).await, ConnectionState::Requested);
+    // The LOA takes an hour (one scaled second), the cross-connect another.
+    control(&srv, "/_dxemu/clock/advance", Some(json!({"seconds": 1.0}))).await;
+    assert_eq!(state_of(&dx, &id).await, ConnectionState::Pending);
+    control(&srv, "/_dxemu/clock/advance", Some(json!({"seconds": 1.0}))).await;
+    assert_eq!(state_of(&dx, &id).await, ConnectionState::Available);
+}
+
+#[tokio::test]
+async fn reset_forgets_everything() {
+    let srv = TestServer::start().await;
+    let dx = srv.owner();
+    dx.create_connection()
+        .location("EqDC2")
+        .bandwidth("1Gbps")
+        .connection_name("gone")
+        .send()
+        .await
+        .unwrap();
+    let (status, _) = control(&srv, "/_dxemu/reset", Some(json!({}))).await;
+    assert_eq!(status, 200);
+    assert!(
+        dx.describe_connections()
+            .send()
+            .await
+            .unwrap()
+            .connections()
+            .is_empty()
+    );
+    let (_, listed) = control(&srv, "/_dxemu/resources", None).await;
+    assert_eq!(listed["resources"], json!([]));
+}
