@@ -51,4 +51,8 @@ pub trait Control: Send + Sync {
     fn catch_up_to(&self, now_ms: i64) -> Result<usize, ControlError>;
     /// The lifecycle mode's name.
     fn lifecycle_mode(&self) -> &'static str;
+    /// When the next transition falls due (epoch ms), if any.
+    fn next_due_ms(&self) -> Option<i64>;
+    /// Notified when a transition falls due earlier than announced before.
+    fn due_changed(&self) -> &tokio::sync::Notify;
 }

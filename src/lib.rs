@@ -67,9 +67,48 @@ pub async fn serve(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app.state))
+    let lifecycle = tokio::spawn(run_lifecycle(app.state.clone()));
+    let served = axum::serve(listener, router(app.state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    lifecycle.abort();
+    served
+}
+
+/// Applies lifecycle transitions when they fall due, also with no traffic:
+/// sleeps until the next due time or until an earlier one is announced.
+async fn run_lifecycle(state: api::http::AppState) {
+    loop {
+        let backend = state.backend.clone();
+        let wait = backend
+            .next_due_ms()
+            .map(|due| (due - state.clock.now_ms()).max(0));
+        let woken = backend.due_changed().notified();
+        match wait {
+            Some(ms) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_millis(ms as u64)) => {}
+                    _ = woken => continue,
+                }
+            }
+            None => {
+                woken.await;
+                continue;
+            }
+        }
+        let now = state.clock.now_ms();
+        let done = tokio::task::spawn_blocking(move || backend.catch_up_to(now)).await;
+        let failed = match done {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(e) = failed {
+            tracing::error!(error = %e, "lifecycle catch-up failed");
+            // Do not spin on a persistent fault.
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
 }
 
 /// Why the server could not start.

@@ -115,4 +115,12 @@ impl Control for Emulator {
     fn lifecycle_mode(&self) -> &'static str {
         self.settings().timing.name()
     }
+
+    fn next_due_ms(&self) -> Option<i64> {
+        self.next_due()
+    }
+
+    fn due_changed(&self) -> &tokio::sync::Notify {
+        self.wake_handle()
+    }
 }

@@ -62,6 +62,8 @@ pub struct Emulator {
     write_lock: Mutex<()>,
     /// Earliest lifecycle due time known (epoch ms); `i64::MAX` when none.
     next_due: AtomicI64,
+    /// Woken when a transition falls due earlier than the lifecycle task expects.
+    wake: tokio::sync::Notify,
 }
 
 /// A stored resource: its wire document plus what only the emulator knows.
@@ -84,6 +86,7 @@ impl Emulator {
             settings,
             write_lock: Mutex::new(()),
             next_due: AtomicI64::new(next),
+            wake: tokio::sync::Notify::new(),
         })
     }
 
@@ -212,11 +215,22 @@ impl Emulator {
         }
         let written = self.store.apply(ready).map_err(store_error)?;
         for rec in &written {
-            if let Some(due) = rec.due_at {
-                self.next_due.fetch_min(due, Ordering::SeqCst);
+            if let Some(due) = rec.due_at
+                && due < self.next_due.fetch_min(due, Ordering::SeqCst)
+            {
+                self.wake.notify_one();
             }
         }
         Ok(written)
+    }
+
+    /// When the next transition falls due, if any.
+    pub(crate) fn next_due(&self) -> Option<i64> {
+        Some(self.next_due.load(Ordering::SeqCst)).filter(|d| *d != i64::MAX)
+    }
+
+    pub(crate) fn wake_handle(&self) -> &tokio::sync::Notify {
+        &self.wake
     }
 
     /// Forgets the known next due time (after a reset).

@@ -183,3 +183,36 @@ async fn reset_forgets_everything() {
     let (_, listed) = control(&srv, "/_dxemu/resources", None).await;
     assert_eq!(listed["resources"], json!([]));
 }
+
+#[tokio::test]
+async fn transitions_happen_without_traffic() {
+    // 72000× faster: the LOA and the cross-connect take 50 ms each.
+    let srv = server("realistic", 72000.0).await;
+    let dx = srv.owner();
+    let id = dx
+        .create_connection()
+        .location("EqDC2")
+        .bandwidth("1Gbps")
+        .connection_name("quiet")
+        .send()
+        .await
+        .unwrap()
+        .connection_id()
+        .unwrap()
+        .to_string();
+    // The control listing reads the store as it is (it applies nothing
+    // itself), so only the lifecycle task can have moved the connection.
+    let mut state = String::new();
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let (_, listed) = control(&srv, "/_dxemu/resources?kind=connection", None).await;
+        state = listed["resources"][0]["state"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if state == "available" {
+            break;
+        }
+    }
+    assert_eq!(state, "available", "{id} did not come up on its own");
+}
