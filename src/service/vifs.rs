@@ -566,11 +566,27 @@ macro_rules! spec {
             ..spec!($n, mtu)
         }
     };
+    // Transit shapes leave name and VLAN optional in the model.
     ($n:expr, transit) => {
         Spec {
             direct_connect_gateway_id: $n.direct_connect_gateway_id,
             enable_site_link: $n.enable_site_link,
-            ..spec!($n, mtu)
+            ..spec!($n, transit_allocation)
+        }
+    };
+    ($n:expr, transit_allocation) => {
+        Spec {
+            name: $n.virtual_interface_name,
+            vlan: $n.vlan,
+            asn: $n.asn,
+            asn_long: $n.asn_long,
+            mtu: $n.mtu,
+            auth_key: $n.auth_key,
+            amazon_address: $n.amazon_address,
+            customer_address: $n.customer_address,
+            address_family: $n.address_family,
+            tags: $n.tags,
+            ..Default::default()
         }
     };
     ($n:expr, public) => {
@@ -643,21 +659,7 @@ pub(crate) fn create_transit_virtual_interface(
     input: CreateTransitVirtualInterfaceRequest,
 ) -> Result<CreateTransitVirtualInterfaceResult, ApiError> {
     let n = input.new_transit_virtual_interface;
-    let spec = Spec {
-        name: n.virtual_interface_name,
-        vlan: n.vlan,
-        asn: n.asn,
-        asn_long: n.asn_long,
-        mtu: n.mtu,
-        auth_key: n.auth_key,
-        amazon_address: n.amazon_address,
-        customer_address: n.customer_address,
-        address_family: n.address_family,
-        direct_connect_gateway_id: n.direct_connect_gateway_id,
-        tags: n.tags,
-        enable_site_link: n.enable_site_link,
-        ..Default::default()
-    };
+    let spec = spec!(n, transit);
     let owner = cx.account.clone();
     let vif = create_vif(
         svc,
@@ -713,19 +715,7 @@ pub(crate) fn allocate_transit_virtual_interface(
     input: AllocateTransitVirtualInterfaceRequest,
 ) -> Result<AllocateTransitVirtualInterfaceResult, ApiError> {
     let n = input.new_transit_virtual_interface_allocation;
-    let spec = Spec {
-        name: n.virtual_interface_name,
-        vlan: n.vlan,
-        asn: n.asn,
-        asn_long: n.asn_long,
-        mtu: n.mtu,
-        auth_key: n.auth_key,
-        amazon_address: n.amazon_address,
-        customer_address: n.customer_address,
-        address_family: n.address_family,
-        tags: n.tags,
-        ..Default::default()
-    };
+    let spec = spec!(n, transit_allocation);
     let vif = create_vif(
         svc,
         cx,
