@@ -137,7 +137,7 @@ impl ServeArgs {
                 self.default_account
             )));
         }
-        let mut map = AccountMap::new(self.default_account.clone(), self.default_region.clone());
+        let map = AccountMap::new(self.default_account.clone(), self.default_region.clone());
         let mut lines: Vec<String> = self.account_map.clone();
         if let Some(path) = &self.account_map_file {
             let text = std::fs::read_to_string(path)

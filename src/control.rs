@@ -3,7 +3,7 @@
 //! The HTTP routes under `/_dxemu/` call these; the service implements them.
 
 use crate::store::Kind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One resource as the control API lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -13,6 +13,36 @@ pub struct ResourceSummary {
     pub account: String,
     pub region: String,
     pub state: String,
+}
+
+/// One stored resource as the state export carries it: the store's envelope
+/// and the service's document, verbatim.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExportedResource {
+    pub kind: String,
+    pub id: String,
+    pub account: String,
+    pub region: String,
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// When its next lifecycle step falls due (epoch ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at_ms: Option<i64>,
+    pub document: serde_json::Value,
+}
+
+/// A partner account as the control API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartnerInfo {
+    pub account: String,
+    pub partner_name: String,
 }
 
 /// Why a control call failed.
@@ -47,6 +77,25 @@ pub trait Control: Send + Sync {
     ) -> Result<Vec<ResourceSummary>, ControlError>;
     /// Forgets every resource of every account.
     fn reset(&self) -> Result<(), ControlError>;
+    /// Forgets every resource of one account; how many there were.
+    fn reset_account(&self, account: &str) -> Result<usize, ControlError>;
+    /// Sets the BGP status of one peer of a VIF, or of all its peers.
+    fn set_bgp_status(
+        &self,
+        vif_id: &str,
+        peer_id: Option<&str>,
+        status: &str,
+    ) -> Result<serde_json::Value, ControlError>;
+    /// The partner accounts; empty when every account may act as one.
+    fn partners(&self) -> Vec<PartnerInfo>;
+    /// Registers a partner account, optionally with its name.
+    fn add_partner(&self, account: &str, name: Option<String>) -> Result<(), ControlError>;
+    /// Unregisters a partner account.
+    fn remove_partner(&self, account: &str) -> Result<(), ControlError>;
+    /// Every stored resource of every account, oldest first.
+    fn export(&self) -> Result<Vec<ExportedResource>, ControlError>;
+    /// Replaces the whole state with `resources`; how many were stored.
+    fn import(&self, resources: Vec<ExportedResource>) -> Result<usize, ControlError>;
     /// Applies every transition due at `now_ms`; how many were applied.
     fn catch_up_to(&self, now_ms: i64) -> Result<usize, ControlError>;
     /// The lifecycle mode's name.

@@ -1,5 +1,6 @@
 //! The HTTP surface: `POST /` for the AWS API, `/_dxemu/*` for the emulator itself.
 
+use super::faults::Faults;
 use super::generated::dispatch::dispatch;
 use super::generated::service::DirectConnect;
 use super::{AccountMap, ApiError, Operation, RequestContext};
@@ -31,6 +32,8 @@ pub struct AppState {
     pub backend: Arc<dyn Backend>,
     pub accounts: Arc<AccountMap>,
     pub clock: Arc<dyn Clock>,
+    /// Faults injected through the control API.
+    pub faults: Arc<Faults>,
 }
 
 /// Builds the router for the AWS API and the emulator's own endpoints.
@@ -94,7 +97,10 @@ async fn aws_api(
         now_ms: state.clock.now_ms(),
     };
     let result = match (op, body) {
-        (Ok(op), Ok(body)) => run(state.backend.clone(), cx.clone(), op, body).await,
+        (Ok(op), Ok(body)) => match inject(&state, op, &cx.account).await {
+            Some(err) => Err(err),
+            None => run(state.backend.clone(), cx.clone(), op, body).await,
+        },
         (Err(e), _) => Err(e),
         (Ok(_), Err(rejection)) => Err(ApiError::serialization(format!(
             "The request body could not be read: {rejection} (the limit is {MAX_BODY_BYTES} bytes)"
@@ -116,6 +122,16 @@ async fn aws_api(
         tracing::info!(operation = %op_name, account = %cx.account, region = %cx.region, status, latency_us, "request");
     }
     resp
+}
+
+/// Applies the injected faults that match this call: waits out added
+/// latency; returns the error to answer with, if one fires.
+async fn inject(state: &AppState, op: Operation, account: &str) -> Option<ApiError> {
+    let verdict = state.faults.check(op, account);
+    if let Some(delay) = verdict.delay {
+        tokio::time::sleep(delay).await;
+    }
+    verdict.error
 }
 
 /// Parses the JSON body and runs the operation on a blocking thread (the store is synchronous).

@@ -1,11 +1,13 @@
 //! Who is calling: the account and region behind a request's SigV4 credential.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::RwLock;
 
 /// Access key id → account id, for keys that are not themselves account ids.
-#[derive(Debug, Clone, Default)]
+/// Keys can be added while the server runs (the control API does).
+#[derive(Debug, Default)]
 pub struct AccountMap {
-    keys: HashMap<String, String>,
+    keys: RwLock<HashMap<String, String>>,
     default_account: String,
     default_region: String,
 }
@@ -22,15 +24,37 @@ impl AccountMap {
     /// A map with the account and region used when a request names none.
     pub fn new(default_account: String, default_region: String) -> Self {
         Self {
-            keys: HashMap::new(),
+            keys: RwLock::new(HashMap::new()),
             default_account,
             default_region,
         }
     }
 
-    /// Maps an access key id to an account.
-    pub fn insert(&mut self, access_key: String, account: String) {
-        self.keys.insert(access_key, account);
+    /// Maps an access key id to an account (replacing an earlier mapping).
+    pub fn insert(&self, access_key: String, account: String) {
+        self.write().insert(access_key, account);
+    }
+
+    /// Every mapped access key and its account, sorted by key.
+    pub fn mappings(&self) -> BTreeMap<String, String> {
+        self.read()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// The account a request without a usable credential belongs to.
+    pub fn default_account(&self) -> &str {
+        &self.default_account
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, String>> {
+        // A map insert cannot be observed half-done; a poisoned lock is reusable.
+        self.keys.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, String>> {
+        self.keys.write().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Resolves the identity of a request from its `Authorization` header.
@@ -46,7 +70,7 @@ impl AccountMap {
         let account = match access_key.as_deref() {
             Some(k) if is_account_id(k) => k.to_string(),
             Some(k) => self
-                .keys
+                .read()
                 .get(k)
                 .cloned()
                 .unwrap_or_else(|| self.default_account.clone()),
@@ -84,7 +108,7 @@ mod tests {
     use super::*;
 
     fn map() -> AccountMap {
-        let mut m = AccountMap::new("123456789012".into(), "us-east-1".into());
+        let m = AccountMap::new("123456789012".into(), "us-east-1".into());
         m.insert("AKIDEXAMPLE".into(), "444455556666".into());
         m
     }

@@ -5,6 +5,7 @@
 pub mod admin;
 mod context;
 mod error;
+pub mod faults;
 pub mod generated;
 pub mod http;
 mod identity;

@@ -1,9 +1,11 @@
 //! The service side of the control API: forced transitions, listings, reset.
 
-use super::{Emulator, store_error};
-use crate::control::{Control, ControlError, ResourceSummary};
+use super::{Doc, Emulator, store_error};
+use crate::api::generated::types::*;
+use crate::control::{Control, ControlError, ExportedResource, PartnerInfo, ResourceSummary};
 use crate::lifecycle;
 use crate::store::{Expect, Kind, Query, Record, Write};
+use serde_json::{Value, json};
 
 const KINDS: &[Kind] = &[
     Kind::Connection,
@@ -26,6 +28,51 @@ fn summary(rec: &Record) -> ResourceSummary {
     }
 }
 
+impl Emulator {
+    /// A LAG reports what its members allow: taking it down takes every
+    /// member down; bringing it up brings every member back.
+    fn force_lag_members(
+        &self,
+        lag: &Record,
+        state: &str,
+        now_ms: i64,
+    ) -> Result<ResourceSummary, ControlError> {
+        let from = if state == "down" { "available" } else { "down" };
+        let mut q = Query::kind(Kind::Connection);
+        q.parent = Some(&lag.id);
+        let members = self
+            .store()
+            .list(&q)
+            .map_err(|e| internal(store_error(e)))?;
+        let mut batch = Vec::new();
+        for rec in members.into_iter().filter(|r| r.state == from) {
+            let mut doc: Value = serde_json::from_str(&rec.doc)
+                .map_err(|e| ControlError::Internal(e.to_string()))?;
+            if let Some(wire) = doc.get_mut("wire").and_then(Value::as_object_mut) {
+                wire.insert("connectionState".into(), state.into());
+            }
+            let mut next = rec.clone();
+            next.state = state.to_string();
+            next.doc = doc.to_string();
+            next.due_at =
+                lifecycle::due_after(Kind::Connection, state, now_ms, self.settings().timing);
+            batch.push(Write::Put(next, Expect::Version(rec.version)));
+        }
+        if batch.is_empty() {
+            return Err(ControlError::InvalidTransition(format!(
+                "lag {} has no member connection that is {from}",
+                lag.id
+            )));
+        }
+        self.store()
+            .apply(batch)
+            .map_err(|e| internal(store_error(e)))?;
+        let mut out = summary(lag);
+        out.state = state.to_string();
+        Ok(out)
+    }
+}
+
 fn internal(e: crate::api::ApiError) -> ControlError {
     ControlError::Internal(e.message)
 }
@@ -45,6 +92,9 @@ impl Control for Emulator {
             .get(kind, id)
             .map_err(|e| internal(store_error(e)))?
             .ok_or_else(|| ControlError::NotFound(format!("No {} with id {id}", kind.as_str())))?;
+        if kind == Kind::Lag && rec.state == "available" && matches!(state, "down" | "available") {
+            return self.force_lag_members(&rec, state, now_ms);
+        }
         if !lifecycle::can_force(kind, &rec.state, state) {
             return Err(ControlError::InvalidTransition(format!(
                 "{} {id} cannot move from {} to {state}",
@@ -108,6 +158,196 @@ impl Control for Emulator {
         Ok(())
     }
 
+    fn reset_account(&self, account: &str) -> Result<usize, ControlError> {
+        let _guard = self.lock();
+        let mut batch = Vec::new();
+        for kind in Kind::ALL {
+            let mut q = Query::kind(kind);
+            q.account = Some(account);
+            for rec in self
+                .store()
+                .list(&q)
+                .map_err(|e| internal(store_error(e)))?
+            {
+                batch.push(Write::Delete {
+                    kind,
+                    id: rec.id,
+                    expect: Expect::Version(rec.version),
+                });
+            }
+        }
+        let n = batch.len();
+        self.store()
+            .apply(batch)
+            .map_err(|e| internal(store_error(e)))?;
+        Ok(n)
+    }
+
+    fn set_bgp_status(
+        &self,
+        vif_id: &str,
+        peer_id: Option<&str>,
+        status: &str,
+    ) -> Result<Value, ControlError> {
+        if !matches!(status, "up" | "down" | "unknown") {
+            return Err(ControlError::BadRequest(format!(
+                "bgpStatus must be up, down or unknown, not {status}"
+            )));
+        }
+        let _guard = self.lock();
+        let rec = self
+            .store()
+            .get(Kind::VirtualInterface, vif_id)
+            .map_err(|e| internal(store_error(e)))?
+            .ok_or_else(|| ControlError::NotFound(format!("No vif with id {vif_id}")))?;
+        let mut doc: Value =
+            serde_json::from_str(&rec.doc).map_err(|e| ControlError::Internal(e.to_string()))?;
+        let peers = doc
+            .get_mut("wire")
+            .and_then(|w| w.get_mut("bgpPeers"))
+            .and_then(Value::as_array_mut)
+            .ok_or_else(|| ControlError::NotFound(format!("vif {vif_id} has no BGP peers")))?;
+        let mut changed = Vec::new();
+        for peer in peers.iter_mut().filter_map(Value::as_object_mut) {
+            let id = peer
+                .get("bgpPeerId")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            if peer_id.is_some_and(|want| want != id) {
+                continue;
+            }
+            let peer_state = peer
+                .get("bgpPeerState")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            // A session can only be up on a VIF that is up, with a peer that is provisioned.
+            if status == "up"
+                && (rec.state != "available" || peer_state.as_deref() != Some("available"))
+            {
+                return Err(ControlError::InvalidTransition(format!(
+                    "BGP peer {id} of {vif_id} cannot be up: the VIF is {} and the peer is {}",
+                    rec.state,
+                    peer_state.as_deref().unwrap_or("unknown")
+                )));
+            }
+            peer.insert("bgpStatus".into(), status.into());
+            changed.push(json!({ "bgpPeerId": id, "bgpStatus": status }));
+        }
+        if changed.is_empty() {
+            return Err(ControlError::NotFound(format!(
+                "vif {vif_id} has no BGP peer {}",
+                peer_id.unwrap_or("")
+            )));
+        }
+        let mut next = rec.clone();
+        next.doc = doc.to_string();
+        self.store()
+            .apply(vec![Write::Put(next, Expect::Version(rec.version))])
+            .map_err(|e| internal(store_error(e)))?;
+        Ok(json!({ "virtualInterfaceId": vif_id, "bgpPeers": changed }))
+    }
+
+    fn partners(&self) -> Vec<PartnerInfo> {
+        let list = self.partners().clone();
+        list.into_iter()
+            .map(|(account, _)| PartnerInfo {
+                partner_name: self.partner_name(&account),
+                account,
+            })
+            .collect()
+    }
+
+    fn add_partner(&self, account: &str, name: Option<String>) -> Result<(), ControlError> {
+        if !crate::api::is_account_id(account) {
+            return Err(ControlError::BadRequest(format!(
+                "{account:?} is not a 12-digit account id"
+            )));
+        }
+        Emulator::add_partner(self, account, name.filter(|n| !n.trim().is_empty()));
+        Ok(())
+    }
+
+    fn remove_partner(&self, account: &str) -> Result<(), ControlError> {
+        if Emulator::remove_partner(self, account) {
+            Ok(())
+        } else {
+            Err(ControlError::NotFound(format!(
+                "{account} is not a registered partner"
+            )))
+        }
+    }
+
+    fn export(&self) -> Result<Vec<ExportedResource>, ControlError> {
+        let _guard = self.lock();
+        let mut all = Vec::new();
+        for kind in Kind::ALL {
+            all.extend(
+                self.store()
+                    .list(&Query::kind(kind))
+                    .map_err(|e| internal(store_error(e)))?,
+            );
+        }
+        all.sort_by_key(|r| r.seq);
+        all.into_iter()
+            .map(|rec| {
+                let document = serde_json::from_str(&rec.doc)
+                    .map_err(|e| ControlError::Internal(e.to_string()))?;
+                Ok(ExportedResource {
+                    kind: rec.kind.as_str().to_string(),
+                    id: rec.id,
+                    account: rec.account,
+                    region: rec.region,
+                    state: rec.state,
+                    parent: rec.parent,
+                    location: rec.location,
+                    link: rec.link,
+                    due_at_ms: rec.due_at,
+                    document,
+                })
+            })
+            .collect()
+    }
+
+    fn import(&self, resources: Vec<ExportedResource>) -> Result<usize, ControlError> {
+        let mut batch = Vec::with_capacity(resources.len());
+        let mut seen = std::collections::HashSet::new();
+        for (i, r) in resources.into_iter().enumerate() {
+            let at = |msg: String| ControlError::BadRequest(format!("resources[{i}]: {msg}"));
+            let kind =
+                Kind::parse(&r.kind).ok_or_else(|| at(format!("unknown kind {}", r.kind)))?;
+            if r.id.is_empty() || !seen.insert((kind, r.id.clone())) {
+                return Err(at(format!("id {:?} is empty or repeated", r.id)));
+            }
+            check_document(kind, &r.document).map_err(|e| at(format!("document: {e}")))?;
+            batch.push(Write::Put(
+                Record {
+                    kind,
+                    id: r.id,
+                    account: r.account,
+                    region: r.region,
+                    state: r.state,
+                    parent: r.parent,
+                    location: r.location,
+                    link: r.link,
+                    doc: r.document.to_string(),
+                    version: 0,
+                    seq: 0,
+                    due_at: r.due_at_ms,
+                },
+                Expect::Absent,
+            ));
+        }
+        let n = batch.len();
+        let _guard = self.lock();
+        self.store().reset().map_err(|e| internal(store_error(e)))?;
+        self.store()
+            .apply(batch)
+            .map_err(|e| internal(store_error(e)))?;
+        self.reload_due().map_err(internal)?;
+        Ok(n)
+    }
+
     fn catch_up_to(&self, now_ms: i64) -> Result<usize, ControlError> {
         self.catch_up(now_ms).map_err(internal)
     }
@@ -122,5 +362,25 @@ impl Control for Emulator {
 
     fn due_changed(&self) -> &tokio::sync::Notify {
         self.wake_handle()
+    }
+}
+
+/// Checks that an imported document decodes as the service will read it.
+fn check_document(kind: Kind, doc: &Value) -> Result<(), String> {
+    fn is<W: serde::de::DeserializeOwned>(doc: &Value) -> Result<(), String> {
+        serde_json::from_value::<Doc<W, Value>>(doc.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+    match kind {
+        Kind::Connection | Kind::Interconnect => is::<Connection>(doc),
+        Kind::Lag => is::<Lag>(doc),
+        Kind::VirtualInterface => is::<VirtualInterface>(doc),
+        Kind::Gateway => is::<DirectConnectGateway>(doc),
+        Kind::VirtualGateway => is::<VirtualGateway>(doc),
+        Kind::GatewayAssociation => is::<DirectConnectGatewayAssociation>(doc),
+        Kind::AssociationProposal => is::<DirectConnectGatewayAssociationProposal>(doc),
+        Kind::FailoverTest => is::<VirtualInterfaceTestHistory>(doc),
+        Kind::Agreement | Kind::MacSecSecret => is::<Value>(doc),
     }
 }

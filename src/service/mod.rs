@@ -64,6 +64,9 @@ pub struct Emulator {
     next_due: AtomicI64,
     /// Woken when a transition falls due earlier than the lifecycle task expects.
     wake: tokio::sync::Notify,
+    /// Partner accounts and names: the configured ones plus those registered
+    /// through the control API. Empty: every account may act as a partner.
+    partners: std::sync::RwLock<Vec<(String, Option<String>)>>,
 }
 
 /// A stored resource: its wire document plus what only the emulator knows.
@@ -83,10 +86,11 @@ impl Emulator {
         let next = store.next_due()?.unwrap_or(i64::MAX);
         Ok(Self {
             store,
-            settings,
             write_lock: Mutex::new(()),
             next_due: AtomicI64::new(next),
             wake: tokio::sync::Notify::new(),
+            partners: std::sync::RwLock::new(settings.partners.clone()),
+            settings,
         })
     }
 
@@ -104,20 +108,43 @@ impl Emulator {
         &self.settings
     }
 
+    /// The partner accounts and their names, as they stand now.
+    pub(crate) fn partners(&self) -> std::sync::RwLockReadGuard<'_, Vec<(String, Option<String>)>> {
+        // Updates replace whole entries; a poisoned lock holds a usable list.
+        self.partners.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers a partner account (or renames one).
+    pub(crate) fn add_partner(&self, account: &str, name: Option<String>) {
+        let mut list = self.partners.write().unwrap_or_else(|p| p.into_inner());
+        match list.iter_mut().find(|(a, _)| a == account) {
+            Some(entry) => entry.1 = name,
+            None => list.push((account.to_string(), name)),
+        }
+    }
+
+    /// Unregisters a partner account; whether it was one.
+    pub(crate) fn remove_partner(&self, account: &str) -> bool {
+        let mut list = self.partners.write().unwrap_or_else(|p| p.into_inner());
+        let before = list.len();
+        list.retain(|(a, _)| a != account);
+        list.len() != before
+    }
+
     /// Whether `account` may act as a Direct Connect partner.
     pub(crate) fn is_partner(&self, account: &str) -> bool {
-        self.settings.partners.is_empty() || self.is_configured_partner(account)
+        let list = self.partners();
+        list.is_empty() || list.iter().any(|(p, _)| p == account)
     }
 
     /// Whether `account` is explicitly configured as a partner.
     pub(crate) fn is_configured_partner(&self, account: &str) -> bool {
-        self.settings.partners.iter().any(|(p, _)| p == account)
+        self.partners().iter().any(|(p, _)| p == account)
     }
 
     /// The `partnerName` a partner's hosted connections carry.
     pub(crate) fn partner_name(&self, account: &str) -> String {
-        self.settings
-            .partners
+        self.partners()
             .iter()
             .find(|(p, _)| p == account)
             .and_then(|(_, name)| name.clone())
@@ -231,6 +258,18 @@ impl Emulator {
 
     pub(crate) fn wake_handle(&self) -> &tokio::sync::Notify {
         &self.wake
+    }
+
+    /// Re-reads the earliest due time from the store and wakes the lifecycle task.
+    pub(crate) fn reload_due(&self) -> Result<(), ApiError> {
+        let next = self
+            .store
+            .next_due()
+            .map_err(store_error)?
+            .unwrap_or(i64::MAX);
+        self.next_due.store(next, Ordering::SeqCst);
+        self.wake.notify_one();
+        Ok(())
     }
 
     /// Forgets the known next due time (after a reset).

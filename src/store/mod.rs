@@ -42,22 +42,23 @@ impl Kind {
         }
     }
 
+    /// Every kind, in the order a full export lists them.
+    pub const ALL: [Kind; 11] = [
+        Kind::Connection,
+        Kind::Interconnect,
+        Kind::Lag,
+        Kind::VirtualInterface,
+        Kind::Gateway,
+        Kind::Agreement,
+        Kind::MacSecSecret,
+        Kind::VirtualGateway,
+        Kind::GatewayAssociation,
+        Kind::AssociationProposal,
+        Kind::FailoverTest,
+    ];
+
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Kind::Connection,
-            Kind::Interconnect,
-            Kind::Lag,
-            Kind::VirtualInterface,
-            Kind::Gateway,
-            Kind::Agreement,
-            Kind::MacSecSecret,
-            Kind::VirtualGateway,
-            Kind::GatewayAssociation,
-            Kind::AssociationProposal,
-            Kind::FailoverTest,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 

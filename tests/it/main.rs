@@ -3,6 +3,7 @@
 
 mod common;
 mod connections;
+mod control;
 mod gateways;
 mod hosted;
 mod hostile;

@@ -1,0 +1,554 @@
+//! The control API beyond lifecycle: fault injection, accounts and partners,
+//! BGP status, LAGs taken down, per-account reset, state export and import,
+//! and catching up on transitions after a restart.
+
+use crate::common::*;
+use aws_sdk_directconnect::types::{
+    BgpStatus, ConnectionState, LagState, NewPrivateVirtualInterface,
+};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Calls the control API: `GET` without a body, `POST` with one, or `DELETE`.
+async fn call(srv: &TestServer, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let url = format!("{}{path}", srv.endpoint);
+    let req = match (method, body) {
+        ("DELETE", _) => client.delete(url),
+        (_, Some(b)) => client.post(url).body(b.to_string()),
+        (_, None) => client.get(url),
+    };
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn new_connection(dx: &aws_sdk_directconnect::Client, name: &str) -> String {
+    dx.create_connection()
+        .location("EqDC2")
+        .bandwidth("10Gbps")
+        .connection_name(name)
+        .send()
+        .await
+        .unwrap()
+        .connection_id()
+        .unwrap()
+        .to_string()
+}
+
+async fn connection_names(dx: &aws_sdk_directconnect::Client) -> Vec<String> {
+    dx.describe_connections()
+        .send()
+        .await
+        .unwrap()
+        .connections()
+        .iter()
+        .map(|c| c.connection_name().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn throttling_is_retried_by_the_sdk_and_counted_down() {
+    let srv = TestServer::start().await;
+    let dx = srv.owner();
+    let (status, fault) = call(
+        &srv,
+        "POST",
+        "/_dxemu/faults",
+        Some(json!({"effect": "throttle", "operations": ["DescribeConnections"], "accounts": [OWNER], "count": 2})),
+    )
+    .await;
+    assert_eq!(status, 200, "{fault}");
+    assert_eq!(fault["remaining"], 2);
+    // Another account and another operation are not affected.
+    let other = srv.client(OTHER, "us-east-1");
+    assert_eq!(
+        call(&srv, "GET", "/_dxemu/faults", None).await.1["faults"][0]["remaining"],
+        2
+    );
+    other.describe_connections().send().await.unwrap();
+    dx.describe_lags().send().await.unwrap();
+    // The SDK's standard retry mode (3 attempts) gets through two throttles.
+    dx.describe_connections().send().await.unwrap();
+    let (_, listed) = call(&srv, "GET", "/_dxemu/faults", None).await;
+    assert_eq!(listed["faults"], json!([]), "a spent fault goes away");
+
+    // Raw: the wire answer is AWS's throttling error.
+    call(
+        &srv,
+        "POST",
+        "/_dxemu/faults",
+        Some(json!({"effect": "throttle", "count": 1})),
+    )
+    .await;
+    let resp = reqwest::Client::new()
+        .post(&srv.endpoint)
+        .header("x-amz-target", "OvertureService.DescribeLags")
+        .header("content-type", "application/x-amz-json-1.1")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    assert_eq!(resp.headers()["x-amzn-errortype"], "ThrottlingException");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["__type"], "ThrottlingException");
+    assert_eq!(body["message"], "Rate exceeded");
+}
+
+#[tokio::test]
+async fn server_errors_latency_and_clearing() {
+    let srv = TestServer::start().await;
+    let (status, _) = call(
+        &srv,
+        "POST",
+        "/_dxemu/faults",
+        Some(json!({"effect": "server-error", "operations": ["DescribeLocations"], "count": 1, "message": "boom"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let resp = reqwest::Client::new()
+        .post(&srv.endpoint)
+        .header("x-amz-target", "OvertureService.DescribeLocations")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 500);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        (body["__type"].as_str(), body["message"].as_str()),
+        (Some("DirectConnectServerException"), Some("boom"))
+    );
+
+    // A fault with probability 0 never fires; a latency fault delays the call.
+    call(
+        &srv,
+        "POST",
+        "/_dxemu/faults",
+        Some(json!({"effect": "server-error", "probability": 0.0})),
+    )
+    .await;
+    let (_, lat) = call(
+        &srv,
+        "POST",
+        "/_dxemu/faults",
+        Some(json!({"effect": "latency", "latencyMs": 300, "operations": ["DescribeLags"]})),
+    )
+    .await;
+    let dx = srv.owner();
+    let started = Instant::now();
+    dx.describe_lags().send().await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    dx.describe_locations().send().await.unwrap();
+    let (_, listed) = call(&srv, "GET", "/_dxemu/faults", None).await;
+    let faults = listed["faults"].as_array().unwrap();
+    assert_eq!(faults.len(), 2);
+    assert_eq!(faults[0]["fired"], 0, "probability 0 never fires");
+    assert_eq!(faults[1]["fired"], 1);
+
+    // One fault is removed by id, the rest all at once.
+    let path = format!("/_dxemu/faults/{}", lat["id"]);
+    assert_eq!(call(&srv, "DELETE", &path, None).await.0, 200);
+    assert_eq!(call(&srv, "DELETE", &path, None).await.0, 404);
+    assert_eq!(call(&srv, "DELETE", "/_dxemu/faults", None).await.0, 200);
+    assert_eq!(
+        call(&srv, "GET", "/_dxemu/faults", None).await.1["faults"],
+        json!([])
+    );
+
+    // Bad specs are refused with a reason.
+    for bad in [
+        json!({"effect": "explode"}),
+        json!({"effect": "throttle", "operations": ["NoSuchOperation"]}),
+        json!({"effect": "latency"}),
+        json!({"effect": "throttle", "probability": 2}),
+        json!({"effect": "throttle", "count": 0}),
+    ] {
+        let (status, body) = call(&srv, "POST", "/_dxemu/faults", Some(bad.clone())).await;
+        assert_eq!(status, 400, "{bad} → {body}");
+        assert_eq!(body["error"], "BadRequest");
+    }
+}
+
+#[tokio::test]
+async fn access_keys_and_partners_are_registered_at_run_time() {
+    let mut args = dxemu::cli::ServeArgs::for_tests();
+    args.partners = vec![format!("{OWNER}=Owner Networks")];
+    let srv = TestServer::start_with(args).await;
+
+    // An access key mapped at run time acts as its account.
+    let (status, _) = call(
+        &srv,
+        "POST",
+        "/_dxemu/accounts/keys",
+        Some(json!({"accessKey": "AKIARUNTIMEKEY", "account": "333333333333"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mapped = srv.client("AKIARUNTIMEKEY", "us-east-1");
+    let id = new_connection(&mapped, "mapped").await;
+    let (_, listed) = call(
+        &srv,
+        "GET",
+        "/_dxemu/resources?kind=connection&account=333333333333",
+        None,
+    )
+    .await;
+    assert_eq!(listed["resources"][0]["id"], id.as_str());
+    let (status, _) = call(
+        &srv,
+        "POST",
+        "/_dxemu/accounts/keys",
+        Some(json!({"accessKey": "AKIA2", "account": "not-an-account"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    // OTHER is not a partner until it is registered, and not after removal.
+    let other = srv.client(OTHER, "us-east-1");
+    let try_interconnect = || {
+        other
+            .create_interconnect()
+            .interconnect_name("ic")
+            .bandwidth("10Gbps")
+            .location("EqDC2")
+            .send()
+    };
+    let (code, msg) = error_of(try_interconnect().await);
+    assert_eq!(code, "DirectConnectClientException");
+    assert!(
+        msg.contains("is not an authorized Direct Connect partner"),
+        "{msg}"
+    );
+    let (status, body) = call(
+        &srv,
+        "POST",
+        "/_dxemu/partners",
+        Some(json!({"account": OTHER, "partnerName": "Other Fibre"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    try_interconnect().await.unwrap();
+    let (_, accounts) = call(&srv, "GET", "/_dxemu/accounts", None).await;
+    assert_eq!(accounts["everyAccountIsPartner"], false);
+    assert_eq!(accounts["accessKeys"]["AKIARUNTIMEKEY"], "333333333333");
+    let names: Vec<&str> = accounts["partners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["partnerName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Owner Networks", "Other Fibre"]);
+    let path = format!("/_dxemu/partners/{OTHER}");
+    assert_eq!(call(&srv, "DELETE", &path, None).await.0, 200);
+    assert_eq!(call(&srv, "DELETE", &path, None).await.0, 404);
+    let (code, _) = error_of(try_interconnect().await);
+    assert_eq!(code, "DirectConnectClientException");
+}
+
+#[tokio::test]
+async fn bgp_status_is_set_per_peer_and_follows_the_vif() {
+    let srv = TestServer::start().await;
+    let dx = srv.owner();
+    let conn = new_connection(&dx, "bgp").await;
+    let vif = dx
+        .create_private_virtual_interface()
+        .connection_id(&conn)
+        .new_private_virtual_interface(
+            NewPrivateVirtualInterface::builder()
+                .virtual_interface_name("v")
+                .vlan(101)
+                .asn(65000)
+                .virtual_gateway_id("vgw-12345678")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .virtual_interface_id()
+        .unwrap()
+        .to_string();
+    let peers = |vif: String| {
+        let dx = dx.clone();
+        async move {
+            let out = dx
+                .describe_virtual_interfaces()
+                .virtual_interface_id(vif)
+                .send()
+                .await
+                .unwrap();
+            let v = &out.virtual_interfaces()[0];
+            v.bgp_peers()
+                .iter()
+                .map(|p| {
+                    (
+                        p.bgp_peer_id().unwrap().to_string(),
+                        p.bgp_status().cloned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let before = peers(vif.clone()).await;
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0].1, Some(BgpStatus::Up));
+    let peer_id = before[0].0.clone();
+
+    let path = format!("/_dxemu/vifs/{vif}/bgp-peers/{peer_id}/status");
+    let (status, body) = call(&srv, "POST", &path, Some(json!({"bgpStatus": "down"}))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(peers(vif.clone()).await[0].1, Some(BgpStatus::Down));
+    let (status, _) = call(&srv, "POST", &path, Some(json!({"bgpStatus": "up"}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(peers(vif.clone()).await[0].1, Some(BgpStatus::Up));
+
+    // Unknown peers and statuses are refused; a session cannot be up on a VIF that is down.
+    let wrong = format!("/_dxemu/vifs/{vif}/bgp-peers/dxpeer-nope/status");
+    assert_eq!(
+        call(&srv, "POST", &wrong, Some(json!({"bgpStatus": "down"})))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        call(&srv, "POST", &path, Some(json!({"bgpStatus": "flapping"})))
+            .await
+            .0,
+        400
+    );
+    let force = format!("/_dxemu/resources/vif/{vif}/state");
+    assert_eq!(
+        call(&srv, "POST", &force, Some(json!({"state": "down"})))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(peers(vif.clone()).await[0].1, Some(BgpStatus::Down));
+    let all = format!("/_dxemu/vifs/{vif}/bgp-status");
+    let (status, body) = call(&srv, "POST", &all, Some(json!({"bgpStatus": "up"}))).await;
+    assert_eq!(status, 409, "{body}");
+}
+
+#[tokio::test]
+async fn a_lag_goes_down_with_its_members_and_comes_back() {
+    let srv = TestServer::start().await;
+    let dx = srv.owner();
+    let lag = dx
+        .create_lag()
+        .number_of_connections(2)
+        .location("EqDC2")
+        .connections_bandwidth("10Gbps")
+        .lag_name("lag")
+        .send()
+        .await
+        .unwrap()
+        .lag_id()
+        .unwrap()
+        .to_string();
+    let state = |lag: String| {
+        let dx = dx.clone();
+        async move {
+            let out = dx.describe_lags().lag_id(lag).send().await.unwrap();
+            let l = &out.lags()[0];
+            let members: Vec<ConnectionState> = l
+                .connections()
+                .iter()
+                .map(|c| c.connection_state().cloned().unwrap())
+                .collect();
+            (l.lag_state().cloned().unwrap(), members)
+        }
+    };
+    assert_eq!(state(lag.clone()).await.0, LagState::Available);
+    let path = format!("/_dxemu/resources/lag/{lag}/state");
+    let (status, body) = call(&srv, "POST", &path, Some(json!({"state": "down"}))).await;
+    assert_eq!(status, 200, "{body}");
+    let (lag_state, members) = state(lag.clone()).await;
+    assert_eq!(lag_state, LagState::Down);
+    assert_eq!(members, [ConnectionState::Down, ConnectionState::Down]);
+    assert_eq!(
+        call(&srv, "POST", &path, Some(json!({"state": "available"})))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(state(lag.clone()).await.0, LagState::Available);
+    assert_eq!(
+        call(&srv, "POST", &path, Some(json!({"state": "requested"})))
+            .await
+            .0,
+        409
+    );
+}
+
+#[tokio::test]
+async fn reset_of_one_account_leaves_the_others() {
+    let srv = TestServer::start().await;
+    let (owner, other) = (srv.owner(), srv.client(OTHER, "us-east-1"));
+    new_connection(&owner, "mine").await;
+    new_connection(&other, "theirs").await;
+    let (status, body) = call(
+        &srv,
+        "POST",
+        "/_dxemu/reset",
+        Some(json!({"account": OWNER})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["removed"], 1);
+    assert!(connection_names(&owner).await.is_empty());
+    assert_eq!(connection_names(&other).await, ["theirs"]);
+}
+
+#[tokio::test]
+async fn state_exports_and_imports_into_another_server() {
+    let srv = TestServer::start().await;
+    let dx = srv.owner();
+    let conn = new_connection(&dx, "exported").await;
+    dx.tag_resource()
+        .resource_arn(format!(
+            "arn:aws:directconnect:us-east-1:{OWNER}:dxcon/{conn}"
+        ))
+        .tags(
+            aws_sdk_directconnect::types::Tag::builder()
+                .key("team")
+                .value("net")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    dx.create_direct_connect_gateway()
+        .direct_connect_gateway_name("gw")
+        .amazon_side_asn(64512)
+        .send()
+        .await
+        .unwrap();
+    let (status, export) = call(&srv, "GET", "/_dxemu/state", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(export["format"], "dxemu-state/1");
+    let kinds: Vec<&str> = export["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"connection") && kinds.contains(&"gateway"),
+        "{kinds:?}"
+    );
+
+    let before = format!(
+        "{:?}",
+        dx.describe_connections()
+            .send()
+            .await
+            .unwrap()
+            .connections()
+    );
+    let tags_before = format!(
+        "{:?}",
+        dx.describe_tags()
+            .resource_arns(format!(
+                "arn:aws:directconnect:us-east-1:{OWNER}:dxcon/{conn}"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .resource_tags()
+    );
+
+    let fresh = TestServer::start().await;
+    let (status, body) = call(&fresh, "POST", "/_dxemu/state", Some(export.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["imported"], kinds.len());
+    let dx2 = fresh.owner();
+    let after = format!(
+        "{:?}",
+        dx2.describe_connections()
+            .send()
+            .await
+            .unwrap()
+            .connections()
+    );
+    assert_eq!(before, after);
+    let tags_after = format!(
+        "{:?}",
+        dx2.describe_tags()
+            .resource_arns(format!(
+                "arn:aws:directconnect:us-east-1:{OWNER}:dxcon/{conn}"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .resource_tags()
+    );
+    assert_eq!(tags_before, tags_after);
+    let gws = dx2.describe_direct_connect_gateways().send().await.unwrap();
+    assert_eq!(gws.direct_connect_gateways().len(), 1);
+    // The imported resources keep working: the connection can be deleted.
+    dx2.delete_connection()
+        .connection_id(&conn)
+        .send()
+        .await
+        .unwrap();
+
+    // Importing replaces, and a bad export changes nothing.
+    let mut broken = export.clone();
+    broken["resources"][0]["document"]["wire"]["bandwidth"] = json!(42);
+    let (status, body) = call(&fresh, "POST", "/_dxemu/state", Some(broken)).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"].as_str().unwrap().contains("resources[0]"),
+        "{body}"
+    );
+    let (status, _) = call(
+        &fresh,
+        "POST",
+        "/_dxemu/state",
+        Some(json!({"format": "other", "resources": []})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let states: Vec<_> = dx2
+        .describe_connections()
+        .connection_id(&conn)
+        .send()
+        .await
+        .unwrap()
+        .connections()
+        .iter()
+        .map(|c| c.connection_state().cloned())
+        .collect();
+    assert_eq!(states, [Some(ConnectionState::Deleted)]);
+}
+
+#[tokio::test]
+async fn a_restart_catches_up_on_transitions_that_fell_due_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = std::sync::Arc::new(dxemu::clock::ManualClock::new(1_800_000_000_000));
+    let args = || {
+        let mut a = dxemu::cli::ServeArgs::for_tests();
+        a.in_memory = false;
+        a.data_dir = dir.path().to_path_buf();
+        a.lifecycle = "realistic".into();
+        a
+    };
+    let id = {
+        let srv = TestServer::start_on(args(), clock.clone()).await;
+        let id = new_connection(&srv.owner(), "while-down").await;
+        let (_, listed) = call(&srv, "GET", "/_dxemu/resources?kind=connection", None).await;
+        assert_eq!(listed["resources"][0]["state"], "requested");
+        id
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Three hours pass while the server is down: the LOA and cross-connect steps fall due.
+    dxemu::clock::Clock::advance(clock.as_ref(), 3 * 3600 * 1000);
+    let srv = TestServer::start_on(args(), clock.clone()).await;
+    // The control listing runs no catch-up of its own: the start did it.
+    let (_, listed) = call(&srv, "GET", "/_dxemu/resources?kind=connection", None).await;
+    assert_eq!(listed["resources"][0]["id"], id.as_str());
+    assert_eq!(listed["resources"][0]["state"], "available");
+}
