@@ -300,6 +300,18 @@ def gen_dispatch(m: Model) -> str:
             out.append("        }")
     out.append("    }")
     out.append("}")
+    out.append("")
+    out.append("/// The input shape an operation's body is validated against.")
+    out.append("pub fn input_shape(op: Operation) -> &'static crate::api::validate::Shape {")
+    out.append("    match op {")
+    for n in sorted(m.ops):
+        op = m.ops[n]
+        if "input" in op:
+            out.append(f"        Operation::{n} => &schema::S_{upper_snake(op['input']['shape'])},")
+        else:
+            out.append(f"        Operation::{n} => &crate::api::validate::ANY_STRUCT,")
+    out.append("    }")
+    out.append("}")
     return "\n".join(out) + "\n"
 
 

@@ -4,6 +4,7 @@
 mod common;
 mod connections;
 mod control;
+mod fuzz;
 mod gateways;
 mod hosted;
 mod hostile;

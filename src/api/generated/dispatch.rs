@@ -331,3 +331,120 @@ pub fn dispatch(
         }
     }
 }
+
+/// The input shape an operation's body is validated against.
+pub fn input_shape(op: Operation) -> &'static crate::api::validate::Shape {
+    match op {
+        Operation::AcceptDirectConnectGatewayAssociationProposal => {
+            &schema::S_ACCEPT_DIRECT_CONNECT_GATEWAY_ASSOCIATION_PROPOSAL_REQUEST
+        }
+        Operation::AllocateConnectionOnInterconnect => {
+            &schema::S_ALLOCATE_CONNECTION_ON_INTERCONNECT_REQUEST
+        }
+        Operation::AllocateHostedConnection => &schema::S_ALLOCATE_HOSTED_CONNECTION_REQUEST,
+        Operation::AllocatePrivateVirtualInterface => {
+            &schema::S_ALLOCATE_PRIVATE_VIRTUAL_INTERFACE_REQUEST
+        }
+        Operation::AllocatePublicVirtualInterface => {
+            &schema::S_ALLOCATE_PUBLIC_VIRTUAL_INTERFACE_REQUEST
+        }
+        Operation::AllocateTransitVirtualInterface => {
+            &schema::S_ALLOCATE_TRANSIT_VIRTUAL_INTERFACE_REQUEST
+        }
+        Operation::AssociateConnectionWithLag => &schema::S_ASSOCIATE_CONNECTION_WITH_LAG_REQUEST,
+        Operation::AssociateHostedConnection => &schema::S_ASSOCIATE_HOSTED_CONNECTION_REQUEST,
+        Operation::AssociateMacSecKey => &schema::S_ASSOCIATE_MAC_SEC_KEY_REQUEST,
+        Operation::AssociateVirtualInterface => &schema::S_ASSOCIATE_VIRTUAL_INTERFACE_REQUEST,
+        Operation::ConfirmConnection => &schema::S_CONFIRM_CONNECTION_REQUEST,
+        Operation::ConfirmCustomerAgreement => &schema::S_CONFIRM_CUSTOMER_AGREEMENT_REQUEST,
+        Operation::ConfirmPrivateVirtualInterface => {
+            &schema::S_CONFIRM_PRIVATE_VIRTUAL_INTERFACE_REQUEST
+        }
+        Operation::ConfirmPublicVirtualInterface => {
+            &schema::S_CONFIRM_PUBLIC_VIRTUAL_INTERFACE_REQUEST
+        }
+        Operation::ConfirmTransitVirtualInterface => {
+            &schema::S_CONFIRM_TRANSIT_VIRTUAL_INTERFACE_REQUEST
+        }
+        Operation::CreateBGPPeer => &schema::S_CREATE_BGP_PEER_REQUEST,
+        Operation::CreateConnection => &schema::S_CREATE_CONNECTION_REQUEST,
+        Operation::CreateDirectConnectGateway => &schema::S_CREATE_DIRECT_CONNECT_GATEWAY_REQUEST,
+        Operation::CreateDirectConnectGatewayAssociation => {
+            &schema::S_CREATE_DIRECT_CONNECT_GATEWAY_ASSOCIATION_REQUEST
+        }
+        Operation::CreateDirectConnectGatewayAssociationProposal => {
+            &schema::S_CREATE_DIRECT_CONNECT_GATEWAY_ASSOCIATION_PROPOSAL_REQUEST
+        }
+        Operation::CreateInterconnect => &schema::S_CREATE_INTERCONNECT_REQUEST,
+        Operation::CreateLag => &schema::S_CREATE_LAG_REQUEST,
+        Operation::CreatePrivateVirtualInterface => {
+            &schema::S_CREATE_PRIVATE_VIRTUAL_INTERFACE_REQUEST
+        }
+        Operation::CreatePublicVirtualInterface => {
+            &schema::S_CREATE_PUBLIC_VIRTUAL_INTERFACE_REQUEST
+        }
+        Operation::CreateTransitVirtualInterface => {
+            &schema::S_CREATE_TRANSIT_VIRTUAL_INTERFACE_REQUEST
+        }
+        Operation::DeleteBGPPeer => &schema::S_DELETE_BGP_PEER_REQUEST,
+        Operation::DeleteConnection => &schema::S_DELETE_CONNECTION_REQUEST,
+        Operation::DeleteDirectConnectGateway => &schema::S_DELETE_DIRECT_CONNECT_GATEWAY_REQUEST,
+        Operation::DeleteDirectConnectGatewayAssociation => {
+            &schema::S_DELETE_DIRECT_CONNECT_GATEWAY_ASSOCIATION_REQUEST
+        }
+        Operation::DeleteDirectConnectGatewayAssociationProposal => {
+            &schema::S_DELETE_DIRECT_CONNECT_GATEWAY_ASSOCIATION_PROPOSAL_REQUEST
+        }
+        Operation::DeleteInterconnect => &schema::S_DELETE_INTERCONNECT_REQUEST,
+        Operation::DeleteLag => &schema::S_DELETE_LAG_REQUEST,
+        Operation::DeleteVirtualInterface => &schema::S_DELETE_VIRTUAL_INTERFACE_REQUEST,
+        Operation::DescribeConnectionLoa => &schema::S_DESCRIBE_CONNECTION_LOA_REQUEST,
+        Operation::DescribeConnections => &schema::S_DESCRIBE_CONNECTIONS_REQUEST,
+        Operation::DescribeConnectionsOnInterconnect => {
+            &schema::S_DESCRIBE_CONNECTIONS_ON_INTERCONNECT_REQUEST
+        }
+        Operation::DescribeCustomerMetadata => &crate::api::validate::ANY_STRUCT,
+        Operation::DescribeDirectConnectGatewayAssociationProposals => {
+            &schema::S_DESCRIBE_DIRECT_CONNECT_GATEWAY_ASSOCIATION_PROPOSALS_REQUEST
+        }
+        Operation::DescribeDirectConnectGatewayAssociations => {
+            &schema::S_DESCRIBE_DIRECT_CONNECT_GATEWAY_ASSOCIATIONS_REQUEST
+        }
+        Operation::DescribeDirectConnectGatewayAttachments => {
+            &schema::S_DESCRIBE_DIRECT_CONNECT_GATEWAY_ATTACHMENTS_REQUEST
+        }
+        Operation::DescribeDirectConnectGateways => {
+            &schema::S_DESCRIBE_DIRECT_CONNECT_GATEWAYS_REQUEST
+        }
+        Operation::DescribeHostedConnections => &schema::S_DESCRIBE_HOSTED_CONNECTIONS_REQUEST,
+        Operation::DescribeInterconnectLoa => &schema::S_DESCRIBE_INTERCONNECT_LOA_REQUEST,
+        Operation::DescribeInterconnects => &schema::S_DESCRIBE_INTERCONNECTS_REQUEST,
+        Operation::DescribeLags => &schema::S_DESCRIBE_LAGS_REQUEST,
+        Operation::DescribeLoa => &schema::S_DESCRIBE_LOA_REQUEST,
+        Operation::DescribeLocations => &crate::api::validate::ANY_STRUCT,
+        Operation::DescribeRouterConfiguration => &schema::S_DESCRIBE_ROUTER_CONFIGURATION_REQUEST,
+        Operation::DescribeTags => &schema::S_DESCRIBE_TAGS_REQUEST,
+        Operation::DescribeVirtualGateways => &crate::api::validate::ANY_STRUCT,
+        Operation::DescribeVirtualInterfaces => &schema::S_DESCRIBE_VIRTUAL_INTERFACES_REQUEST,
+        Operation::DisassociateConnectionFromLag => {
+            &schema::S_DISASSOCIATE_CONNECTION_FROM_LAG_REQUEST
+        }
+        Operation::DisassociateMacSecKey => &schema::S_DISASSOCIATE_MAC_SEC_KEY_REQUEST,
+        Operation::ListVirtualInterfaceTestHistory => {
+            &schema::S_LIST_VIRTUAL_INTERFACE_TEST_HISTORY_REQUEST
+        }
+        Operation::StartBgpFailoverTest => &schema::S_START_BGP_FAILOVER_TEST_REQUEST,
+        Operation::StopBgpFailoverTest => &schema::S_STOP_BGP_FAILOVER_TEST_REQUEST,
+        Operation::TagResource => &schema::S_TAG_RESOURCE_REQUEST,
+        Operation::UntagResource => &schema::S_UNTAG_RESOURCE_REQUEST,
+        Operation::UpdateConnection => &schema::S_UPDATE_CONNECTION_REQUEST,
+        Operation::UpdateDirectConnectGateway => &schema::S_UPDATE_DIRECT_CONNECT_GATEWAY_REQUEST,
+        Operation::UpdateDirectConnectGatewayAssociation => {
+            &schema::S_UPDATE_DIRECT_CONNECT_GATEWAY_ASSOCIATION_REQUEST
+        }
+        Operation::UpdateLag => &schema::S_UPDATE_LAG_REQUEST,
+        Operation::UpdateVirtualInterfaceAttributes => {
+            &schema::S_UPDATE_VIRTUAL_INTERFACE_ATTRIBUTES_REQUEST
+        }
+    }
+}
