@@ -68,6 +68,14 @@ pub struct ServeArgs {
     /// Active dedicated connections an account may have per location and region.
     #[arg(long, env = "DXEMU_MAX_CONNECTIONS_PER_LOCATION", default_value_t = 10)]
     pub max_connections_per_location: usize,
+
+    /// Client TCP connections served at once; more wait in the listen backlog.
+    #[arg(long, env = "DXEMU_MAX_CLIENT_CONNECTIONS", default_value_t = 1024)]
+    pub max_client_connections: usize,
+
+    /// Seconds an API request may take before it is answered with a server error.
+    #[arg(long, env = "DXEMU_REQUEST_TIMEOUT", default_value_t = 30.0)]
+    pub request_timeout: f64,
 }
 
 impl ServeArgs {
@@ -85,6 +93,8 @@ impl ServeArgs {
             lifecycle: "instant".into(),
             time_scale: 1.0,
             max_connections_per_location: 10,
+            max_client_connections: 1024,
+            request_timeout: 30.0,
         }
     }
 
@@ -107,6 +117,19 @@ impl ServeArgs {
                 "unknown lifecycle mode {other}"
             ))),
         }
+    }
+
+    /// The request timeout the flags ask for.
+    pub fn request_timeout(&self) -> Result<std::time::Duration, StartError> {
+        std::time::Duration::try_from_secs_f64(self.request_timeout)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                StartError::Config(format!(
+                    "--request-timeout must be a positive number of seconds, got {}",
+                    self.request_timeout
+                ))
+            })
     }
 
     /// The configured partner accounts and their names.

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod clock;
 pub mod control;
 pub mod lifecycle;
+mod limit;
 pub mod service;
 pub mod store;
 
@@ -22,6 +23,8 @@ use tokio::net::TcpListener;
 /// Everything a running server needs, built from a configuration.
 pub struct App {
     pub state: AppState,
+    /// Client TCP connections served at once.
+    pub max_client_connections: usize,
 }
 
 impl App {
@@ -57,7 +60,9 @@ impl App {
                 accounts: Arc::new(config.account_map()?),
                 clock,
                 faults: Arc::new(api::faults::Faults::default()),
+                request_timeout: config.request_timeout()?,
             },
+            max_client_connections: config.max_client_connections.max(1),
         })
     }
 }
@@ -69,6 +74,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let lifecycle = tokio::spawn(run_lifecycle(app.state.clone()));
+    let listener = limit::Limited::new(listener, app.max_client_connections);
     let served = axum::serve(listener, router(app.state))
         .with_graceful_shutdown(shutdown)
         .await;

@@ -34,6 +34,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Faults injected through the control API.
     pub faults: Arc<Faults>,
+    /// How long an API request may take.
+    pub request_timeout: std::time::Duration,
 }
 
 /// Builds the router for the AWS API and the emulator's own endpoints.
@@ -97,10 +99,21 @@ async fn aws_api(
         now_ms: state.clock.now_ms(),
     };
     let result = match (op, body) {
-        (Ok(op), Ok(body)) => match inject(&state, op, &cx.account).await {
-            Some(err) => Err(err),
-            None => run(state.backend.clone(), cx.clone(), op, body).await,
-        },
+        (Ok(op), Ok(body)) => {
+            let call = async {
+                match inject(&state, op, &cx.account).await {
+                    Some(err) => Err(err),
+                    None => run(state.backend.clone(), cx.clone(), op, body).await,
+                }
+            };
+            match tokio::time::timeout(state.request_timeout, call).await {
+                Ok(result) => result,
+                Err(_) => Err(ApiError::server(format!(
+                    "The request did not complete within {} s",
+                    state.request_timeout.as_secs_f64()
+                ))),
+            }
+        }
         (Err(e), _) => Err(e),
         (Ok(_), Err(rejection)) => Err(ApiError::serialization(format!(
             "The request body could not be read: {rejection} (the limit is {MAX_BODY_BYTES} bytes)"

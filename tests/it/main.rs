@@ -10,6 +10,7 @@ mod hosted;
 mod hostile;
 mod lags;
 mod lifecycle;
+mod limits;
 mod macsec;
 mod protocol;
 mod races;
