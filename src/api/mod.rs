@@ -8,6 +8,7 @@ mod error;
 pub mod generated;
 pub mod http;
 mod identity;
+pub mod ui;
 pub mod validate;
 pub mod wire;
 

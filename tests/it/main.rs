@@ -12,4 +12,5 @@ mod macsec;
 mod protocol;
 mod races;
 mod tags;
+mod ui;
 mod vifs;
