@@ -26,6 +26,7 @@ const PAGE: &str = "/_dxemu/ui";
 const ACTION: &str = "/_dxemu/ui/action";
 const FRAGMENT: &str = "/_dxemu/ui/fragment";
 const SCRIPT: &str = "/_dxemu/ui/app.js";
+const ICON: &str = "/_dxemu/ui/icon.svg";
 
 /// Rows shown per table; the rest are counted, not listed.
 const MAX_ROWS: usize = 500;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route(PAGE, get(page))
         .route(FRAGMENT, get(fragment))
         .route(SCRIPT, get(script))
+        .route(ICON, get(icon))
         .route(ACTION, post(action))
 }
 
@@ -78,8 +80,10 @@ fn html(status: StatusCode, body: String) -> Response {
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
+        // Not `no-referrer`: browsers would then send `Origin: null` with
+        // the forms, and the action route could not tell them from others.
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     resp
 }
@@ -159,6 +163,18 @@ async fn script() -> Response {
             (header::CACHE_CONTROL, "no-cache"),
         ],
         APP_JS,
+    )
+        .into_response()
+}
+
+async fn icon() -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "max-age=86400"),
+        ],
+        ICON_SVG,
     )
         .into_response()
 }
@@ -311,7 +327,7 @@ fn frame(flash: Option<&Flash>, live: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>dxemu dashboard</title><style>{STYLE}</style></head>\
+         <title>dxemu dashboard</title><link rel=\"icon\" href=\"{ICON}\"><style>{STYLE}</style></head>\
          <body><header><h1>dxemu</h1><span class=\"sub\">Direct Connect emulator dashboard</span></header>\
          <main>{banner}<div id=\"live\">{live}</div></main>\
          <script src=\"{SCRIPT}\"></script></body></html>\n"
@@ -670,6 +686,10 @@ button:hover{background:#eef2f6}button.danger{border-color:#c24040;color:#a11d1d
 .flash{padding:8px 12px;border-radius:6px;margin-bottom:10px}\
 .flash.ok{background:#dff3e4}.flash.error{background:#fbe2e2;color:#7d1414;font-weight:600}\
 .empty{color:#5a6472}.stale #live{opacity:.5}";
+
+const ICON_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">\
+<rect width=\"16\" height=\"16\" rx=\"3\" fill=\"#232f3e\"/>\
+<path d=\"M3 8h10M8 3v10\" stroke=\"#ff9900\" stroke-width=\"2\"/></svg>";
 
 /// Re-fetches the live part every two seconds; asks before a reset.
 const APP_JS: &str = r#""use strict";
