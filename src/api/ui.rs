@@ -18,7 +18,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
 use std::sync::Mutex;
 
@@ -429,6 +429,8 @@ const SECTIONS: &[Section] = &[
 
 /// Who sits on or links to whom, for the relation columns.
 struct Relations<'a> {
+    /// Ids with a row on the page; references to others are not links.
+    shown: HashSet<&'a str>,
     on: HashMap<(&'a str, &'static str), Vec<&'a str>>,
     linked: HashMap<(&'a str, &'static str), Vec<&'a str>>,
 }
@@ -445,7 +447,8 @@ impl<'a> Relations<'a> {
                 linked.entry((l.as_str(), r.kind)).or_default().push(&r.id);
             }
         }
-        Self { on, linked }
+        let shown = list.iter().map(|r| r.id.as_str()).collect();
+        Self { shown, on, linked }
     }
 }
 
@@ -468,7 +471,8 @@ fn render(list: &[ResourceSummary], now_ms: i64, mode: &str, next_due: Option<i6
             out,
             "<section class=\"group\"><h2>Account <code>{}</code> <span class=\"region\">{}</span></h2>",
             esc(account),
-            esc(region)
+            // Direct Connect gateways belong to no Region.
+            esc(if region.is_empty() { "global" } else { region })
         );
         for section in SECTIONS {
             let of_kind: Vec<&ResourceSummary> = rows
@@ -513,18 +517,25 @@ fn clock_bar(out: &mut String, now_ms: i64, mode: &str, next_due: Option<i64>) {
     );
 }
 
-fn refs(ids: &[&str]) -> String {
-    if ids.is_empty() {
-        return "<span class=\"none\">—</span>".into();
+impl Relations<'_> {
+    /// References to other resources: links to their rows where they have one.
+    fn refs(&self, ids: &[&str]) -> String {
+        if ids.is_empty() {
+            return "<span class=\"none\">—</span>".into();
+        }
+        ids.iter()
+            .map(|id| self.id_ref(id))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
-    ids.iter()
-        .map(|id| id_link(id))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
-fn id_link(id: &str) -> String {
-    format!("<a href=\"#r-{0}\"><code>{0}</code></a>", esc(id))
+    fn id_ref(&self, id: &str) -> String {
+        if self.shown.contains(id) {
+            format!("<a href=\"#r-{0}\"><code>{0}</code></a>", esc(id))
+        } else {
+            format!("<code>{}</code>", esc(id))
+        }
+    }
 }
 
 fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &Relations<'_>) {
@@ -569,14 +580,14 @@ fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &R
         );
         for col in section.cols {
             let cell = match col {
-                Col::Parent(_) => r.parent.as_deref().map_or_else(|| refs(&[]), id_link),
-                Col::Link(_) => r.link.as_deref().map_or_else(|| refs(&[]), id_link),
-                Col::Children(kind, _) => refs(
+                Col::Parent(_) => rel.refs(r.parent.as_deref().as_slice()),
+                Col::Link(_) => rel.refs(r.link.as_deref().as_slice()),
+                Col::Children(kind, _) => rel.refs(
                     rel.on
                         .get(&(r.id.as_str(), kind.as_str()))
                         .map_or(&[][..], Vec::as_slice),
                 ),
-                Col::Linked(kind, _) => refs(
+                Col::Linked(kind, _) => rel.refs(
                     rel.linked
                         .get(&(r.id.as_str(), kind.as_str()))
                         .map_or(&[][..], Vec::as_slice),

@@ -131,6 +131,7 @@ async fn dashboard_shows_resources_and_relations() {
         OWNER,
         OTHER,
         "eu-west-1",
+        "global",
         "take down",
         "+1 hour",
         "instant",
