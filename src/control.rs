@@ -13,6 +13,16 @@ pub struct ResourceSummary {
     pub account: String,
     pub region: String,
     pub state: String,
+    /// The resource it sits on: a connection's LAG or interconnect, a VIF's
+    /// connection or LAG, an association's gateway.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// The gateway a VIF attaches to, or the target of an association.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// The name the customer gave it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// One stored resource as the state export carries it: the store's envelope

@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", post(aws_api))
         .route("/_dxemu/health", get(health))
         .merge(super::admin::routes())
+        .merge(super::ui::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)

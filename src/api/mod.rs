@@ -9,6 +9,7 @@ pub mod faults;
 pub mod generated;
 pub mod http;
 mod identity;
+pub mod ui;
 pub mod validate;
 pub mod wire;
 

@@ -18,13 +18,34 @@ const KINDS: &[Kind] = &[
     Kind::FailoverTest,
 ];
 
+/// Members of a wire document that hold a resource's name.
+const NAME_MEMBERS: &[&str] = &[
+    "connectionName",
+    "interconnectName",
+    "lagName",
+    "virtualInterfaceName",
+    "directConnectGatewayName",
+];
+
 fn summary(rec: &Record) -> ResourceSummary {
+    let doc: Option<serde_json::Value> = serde_json::from_str(&rec.doc).ok();
+    let wire_str = |member: &str| {
+        doc.as_ref()
+            .and_then(|d| d.get("wire"))
+            .and_then(|w| w.get(member))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
     ResourceSummary {
         kind: rec.kind.as_str(),
         id: rec.id.clone(),
         account: rec.account.clone(),
         region: rec.region.clone(),
         state: rec.state.clone(),
+        parent: rec.parent.clone(),
+        // A private VIF may attach to a virtual private gateway directly.
+        link: rec.link.clone().or_else(|| wire_str("virtualGatewayId")),
+        name: NAME_MEMBERS.iter().find_map(|m| wire_str(m)),
     }
 }
 

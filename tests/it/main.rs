@@ -15,4 +15,5 @@ mod macsec;
 mod protocol;
 mod races;
 mod tags;
+mod ui;
 mod vifs;

@@ -1,0 +1,122 @@
+"""The dashboard end to end in headless Chromium: resources made through the
+AWS API show up on /_dxemu/ui, live; the "take down" button moves a
+connection to `down` as DescribeConnections reports; names holding HTML are
+shown as text."""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+import dashboard_browser
+
+HOSTILE = "<script>alert(1)</script>\"'&<b id=\"injected\">x</b>"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = dashboard_browser.missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"dashboard browser test cannot run in CI: {reason}")
+        pytest.skip(reason)
+    driver = dashboard_browser.chromium()
+    driver.set_page_load_timeout(30)
+    yield driver
+    dashboard_browser.close(driver)
+
+
+def wait_for(what, check, timeout: float = 15.0):
+    """Polls `check` until it returns something truthy; fails after `timeout`."""
+    from selenium.common.exceptions import StaleElementReferenceException, NoSuchElementException
+
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except (StaleElementReferenceException, NoSuchElementException) as e:
+            last = e
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what} (last: {last!r})")
+
+
+def connection(dx, name: str, location: str = "EqDC2") -> str:
+    return dx.create_connection(location=location, bandwidth="1Gbps", connectionName=name)["connectionId"]
+
+
+def state_of(dx, conn_id: str) -> str:
+    return dx.describe_connections(connectionId=conn_id)["connections"][0]["connectionState"]
+
+
+def row(driver, resource_id: str):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.ID, f"r-{resource_id}")
+
+
+def test_take_down_from_the_dashboard(server, partner, browser):
+    from selenium.webdriver.common.by import By
+
+    conn = connection(partner, "dash-primary")
+    assert state_of(partner, conn) == "available"
+    browser.get(f"{server.endpoint}/_dxemu/ui")
+    assert browser.title == "dxemu dashboard"
+    wait_for("the connection's row", lambda: row(browser, conn).is_displayed())
+    name = wait_for("its name", lambda: row(browser, conn).find_element(By.CLASS_NAME, "name").text)
+    assert name == "dash-primary"
+    assert row(browser, conn).get_attribute("data-state") == "available"
+
+    def click_take_down():
+        buttons = [b for b in row(browser, conn).find_elements(By.TAG_NAME, "button") if b.text == "take down"]
+        if not buttons:
+            return False
+        buttons[0].click()
+        return True
+
+    wait_for("the take-down button", click_take_down)
+    # The form posts, the server answers 303 back to the page with a banner.
+    banner = wait_for(
+        "the result banner",
+        lambda: browser.find_element(By.CSS_SELECTOR, ".flash.ok").text,
+    )
+    assert f"connection {conn} is now down" in banner
+    assert "/_dxemu/ui" in browser.current_url
+    assert state_of(partner, conn) == "down"
+    wait_for("the row to say down", lambda: row(browser, conn).get_attribute("data-state") == "down")
+    buttons = [b.text for b in row(browser, conn).find_elements(By.TAG_NAME, "button")]
+    assert buttons == ["bring up"], buttons
+
+
+def test_page_refreshes_itself(server, customer, browser):
+    browser.get(f"{server.endpoint}/_dxemu/ui")
+    wait_for("the page", lambda: browser.find_element("id", "live"))
+    # Made after the page loaded: it must appear without a reload.
+    marker = browser.execute_script("window.__dxemuMarker = 1; return window.__dxemuMarker;")
+    assert marker == 1
+    conn = connection(customer, "appears-live", location="EqDC2")
+    wait_for("the new connection to appear", lambda: row(browser, conn).is_displayed(), timeout=10)
+    # Same document: the page was not reloaded.
+    assert browser.execute_script("return window.__dxemuMarker;") == 1
+
+
+def test_html_in_names_is_text(server, partner, browser):
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    conn = connection(partner, HOSTILE)
+    browser.get(f"{server.endpoint}/_dxemu/ui")
+    shown = wait_for("the hostile name", lambda: row(browser, conn).find_element(By.CLASS_NAME, "name").text)
+    assert shown == HOSTILE
+    # Nothing from the name became an element, and no script ran; also not
+    # after the live part was swapped in by the refresh script.
+    time.sleep(2.5)
+    shown = wait_for("the name after a refresh", lambda: row(browser, conn).find_element(By.CLASS_NAME, "name").text)
+    assert shown == HOSTILE
+    assert browser.find_elements(By.ID, "injected") == []
+    assert browser.find_elements(By.CSS_SELECTOR, "#live script") == []
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018
