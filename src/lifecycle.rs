@@ -156,6 +156,9 @@ pub fn can_force(kind: Kind, from: &str, to: &str) -> bool {
             "down",
             "available"
         )
+        // A LAG goes down and comes back through its member connections.
+        | (Kind::Lag, "available", "down")
+        | (Kind::Lag, "down", "available")
     )
 }
 
@@ -234,7 +237,8 @@ mod tests {
         assert!(can_force(Kind::Connection, "requested", "pending"));
         assert!(can_force(Kind::Connection, "available", "down"));
         assert!(!can_force(Kind::Connection, "available", "requested"));
-        assert!(!can_force(Kind::Lag, "available", "down"));
+        assert!(can_force(Kind::Lag, "available", "down"));
+        assert!(!can_force(Kind::Lag, "available", "requested"));
     }
 
     #[test]

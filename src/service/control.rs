@@ -167,7 +167,18 @@ impl Control for Emulator {
                 .store()
                 .list(&q)
                 .map_err(|e| internal(store_error(e)))?;
-            out.extend(recs.iter().map(summary));
+            for rec in &recs {
+                let mut item = summary(rec);
+                if kind == Kind::Lag {
+                    // A LAG reports what its members allow, as DescribeLags does.
+                    let doc = super::decode_doc(rec).map_err(internal)?;
+                    let lag = super::lags::view(self, rec, &doc).map_err(internal)?;
+                    if let Some(state) = lag.lag_state {
+                        item.state = state.as_str().to_string();
+                    }
+                }
+                out.push(item);
+            }
         }
         Ok(out)
     }

@@ -367,6 +367,9 @@ async fn a_lag_goes_down_with_its_members_and_comes_back() {
     let (lag_state, members) = state(lag.clone()).await;
     assert_eq!(lag_state, LagState::Down);
     assert_eq!(members, [ConnectionState::Down, ConnectionState::Down]);
+    // The control listing (and so the dashboard) reports what DescribeLags does.
+    let (_, listed) = call(&srv, "GET", "/_dxemu/resources?kind=lag", None).await;
+    assert_eq!(listed["resources"][0]["state"], "down");
     assert_eq!(
         call(&srv, "POST", &path, Some(json!({"state": "available"})))
             .await
