@@ -73,6 +73,10 @@ pub struct ServeArgs {
     #[arg(long, env = "DXEMU_MAX_CLIENT_CONNECTIONS", default_value_t = 1024)]
     pub max_client_connections: usize,
 
+    /// Do not keep answers of read-only calls between writes.
+    #[arg(long, env = "DXEMU_NO_READ_CACHE")]
+    pub no_read_cache: bool,
+
     /// Seconds an API request may take before it is answered with a server error.
     #[arg(long, env = "DXEMU_REQUEST_TIMEOUT", default_value_t = 30.0)]
     pub request_timeout: f64,
@@ -95,6 +99,7 @@ impl ServeArgs {
             max_connections_per_location: 10,
             max_client_connections: 1024,
             request_timeout: 30.0,
+            no_read_cache: false,
         }
     }
 

@@ -61,6 +61,8 @@ impl App {
                 clock,
                 faults: Arc::new(api::faults::Faults::default()),
                 request_timeout: config.request_timeout()?,
+                read_cache: (!config.no_read_cache)
+                    .then(|| Arc::new(api::cache::ReadCache::default())),
             },
             max_client_connections: config.max_client_connections.max(1),
         })

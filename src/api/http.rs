@@ -1,5 +1,6 @@
 //! The HTTP surface: `POST /` for the AWS API, `/_dxemu/*` for the emulator itself.
 
+use super::cache::{self, ReadCache};
 use super::faults::Faults;
 use super::generated::dispatch::dispatch;
 use super::generated::service::DirectConnect;
@@ -24,6 +25,10 @@ const JSON_11: &str = "application/x-amz-json-1.1";
 pub trait Backend: DirectConnect + crate::control::Control {
     /// Runs before every operation (the lifecycle engine catches up here).
     fn prepare(&self, cx: &RequestContext) -> Result<(), ApiError>;
+    /// The stored state's generation, when answers may be cached by it.
+    fn generation(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Shared state of the HTTP handlers.
@@ -36,6 +41,8 @@ pub struct AppState {
     pub faults: Arc<Faults>,
     /// How long an API request may take.
     pub request_timeout: std::time::Duration,
+    /// Answers of read-only calls; `None` when caching is off.
+    pub read_cache: Option<Arc<ReadCache>>,
 }
 
 /// Builds the router for the AWS API and the emulator's own endpoints.
@@ -104,7 +111,7 @@ async fn aws_api(
             let call = async {
                 match inject(&state, op, &cx.account).await {
                     Some(err) => Err(err),
-                    None => run(state.backend.clone(), cx.clone(), op, body).await,
+                    None => run(&state, cx.clone(), op, body).await,
                 }
             };
             match tokio::time::timeout(state.request_timeout, call).await {
@@ -148,13 +155,14 @@ async fn inject(state: &AppState, op: Operation, account: &str) -> Option<ApiErr
     verdict.error
 }
 
-/// Parses the JSON body and runs the operation on a blocking thread (the store is synchronous).
+/// Parses the JSON body and runs the operation on a blocking thread (the
+/// store is synchronous), or answers from the read cache.
 async fn run(
-    backend: Arc<dyn Backend>,
+    state: &AppState,
     cx: RequestContext,
     op: Operation,
     body: Bytes,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<Bytes, ApiError> {
     let value: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
         serde_json::Value::Object(Default::default())
     } else {
@@ -162,9 +170,31 @@ async fn run(
             ApiError::serialization(format!("The request body is not valid JSON: {e}"))
         })?
     };
+    let backend = state.backend.clone();
+    let read_cache = state.read_cache.clone().filter(|_| cache::cacheable(op));
     let joined = tokio::task::spawn_blocking(move || {
         backend.prepare(&cx)?;
-        dispatch(backend.as_ref(), &cx, op, value)
+        // The generation is read before the answer, so a kept answer is
+        // never older than the generation it is filed under.
+        let cached = read_cache.zip(backend.generation()).map(|(c, generation)| {
+            let key = cache::Key {
+                op,
+                account: cx.account.clone(),
+                region: cx.region.clone(),
+                body,
+            };
+            (c, generation, key)
+        });
+        if let Some((c, generation, key)) = &cached
+            && let Some(answer) = c.get(*generation, key)
+        {
+            return Ok(answer);
+        }
+        let answer = Bytes::from(dispatch(backend.as_ref(), &cx, op, value)?);
+        if let Some((c, generation, key)) = cached {
+            c.put(generation, key, answer.clone());
+        }
+        Ok(answer)
     })
     .await;
     match joined {

@@ -3,6 +3,7 @@
 //! Nothing here knows about storage; nothing in `service` knows about HTTP.
 
 pub mod admin;
+pub mod cache;
 mod context;
 mod error;
 pub mod faults;

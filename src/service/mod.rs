@@ -393,6 +393,10 @@ impl Backend for Emulator {
     fn prepare(&self, cx: &RequestContext) -> Result<(), ApiError> {
         self.catch_up(cx.now_ms).map(|_| ())
     }
+
+    fn generation(&self) -> Option<u64> {
+        self.store.generation()
+    }
 }
 
 impl DirectConnect for Emulator {

@@ -165,6 +165,12 @@ pub trait Store: Send + Sync {
     fn next_due(&self) -> StoreResult<Option<i64>>;
     /// Removes every record (sequence numbers keep counting up).
     fn reset(&self) -> StoreResult<()>;
+    /// A number that changes after every committed change, read after the
+    /// change is visible; `None` when the store cannot tell (another process
+    /// may write to it), which turns off caching of answers.
+    fn generation(&self) -> Option<u64> {
+        None
+    }
 }
 
 #[cfg(test)]

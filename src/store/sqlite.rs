@@ -4,6 +4,7 @@ use super::{Expect, Kind, Query, Record, Store, StoreError, StoreResult, Write};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS resources (
@@ -31,9 +32,18 @@ CREATE INDEX IF NOT EXISTS resources_due ON resources (due_at) WHERE due_at IS N
 const COLUMNS: &str =
     "seq, kind, id, account, region, state, parent, location, link, doc, version, due_at";
 
-/// SQLite behind a mutex: one writer at a time, as SQLite wants.
+/// Read connections of a file-backed store (WAL lets them read while one writes).
+const READERS: usize = 4;
+
+/// SQLite: one writer connection, as SQLite wants, plus a few read-only
+/// connections so reads run in parallel on a file-backed store (an in-memory
+/// store has one connection for everything).
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    /// Bumped after every committed change.
+    generation: AtomicU64,
 }
 
 fn backend(e: rusqlite::Error) -> StoreError {
@@ -51,7 +61,18 @@ impl SqliteStore {
             .map_err(backend)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(backend)?;
-        Self::init(conn)
+        let mut store = Self::init(conn)?;
+        for _ in 0..READERS {
+            let reader = Connection::open(path).map_err(backend)?;
+            reader
+                .busy_timeout(std::time::Duration::from_secs(5))
+                .map_err(backend)?;
+            reader
+                .pragma_update(None, "query_only", "ON")
+                .map_err(backend)?;
+            store.readers.push(Mutex::new(reader));
+        }
+        Ok(store)
     }
 
     /// An in-memory database: nothing is kept after the process ends.
@@ -65,6 +86,9 @@ impl SqliteStore {
         conn.execute_batch(SCHEMA).map_err(backend)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            readers: Vec::new(),
+            next_reader: AtomicUsize::new(0),
+            generation: AtomicU64::new(0),
         })
     }
 
@@ -72,6 +96,29 @@ impl SqliteStore {
         self.conn
             .lock()
             .map_err(|_| StoreError::Backend("store lock poisoned".into()))
+    }
+
+    /// A connection to read with: a free reader if there is one, else the next
+    /// in turn (the writer when the store has no readers). A reader sees every
+    /// change committed before its statement starts.
+    fn read(&self) -> StoreResult<std::sync::MutexGuard<'_, Connection>> {
+        if self.readers.is_empty() {
+            return self.lock();
+        }
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        for i in 0..self.readers.len() {
+            if let Ok(guard) = self.readers[(start + i) % self.readers.len()].try_lock() {
+                return Ok(guard);
+            }
+        }
+        self.readers[start % self.readers.len()]
+            .lock()
+            .map_err(|_| StoreError::Backend("store lock poisoned".into()))
+    }
+
+    /// Marks that committed state changed.
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -153,7 +200,7 @@ fn where_clause(q: &Query<'_>) -> (String, Vec<rusqlite::types::Value>) {
 
 impl Store for SqliteStore {
     fn get(&self, kind: Kind, id: &str) -> StoreResult<Option<Record>> {
-        let conn = self.lock()?;
+        let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM resources WHERE kind = ?1 AND id = ?2"
@@ -171,7 +218,7 @@ impl Store for SqliteStore {
             sql.push_str(" LIMIT ?");
             args.push((limit.min(i64::MAX as usize) as i64).into());
         }
-        let conn = self.lock()?;
+        let conn = self.read()?;
         let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
         let rows = stmt
             .query_map(params_from_iter(args), row_to_record)
@@ -181,7 +228,7 @@ impl Store for SqliteStore {
 
     fn count(&self, q: &Query<'_>) -> StoreResult<usize> {
         let (filter, args) = where_clause(q);
-        let conn = self.lock()?;
+        let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(&format!("SELECT COUNT(*) FROM resources WHERE {filter}"))
             .map_err(backend)?;
@@ -234,11 +281,12 @@ impl Store for SqliteStore {
             }
         }
         tx.commit().map_err(backend)?;
+        self.changed();
         Ok(written)
     }
 
     fn due(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<Record>> {
-        let conn = self.lock()?;
+        let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM resources WHERE due_at IS NOT NULL AND due_at <= ?1 ORDER BY due_at, seq LIMIT ?2"
@@ -251,7 +299,7 @@ impl Store for SqliteStore {
     }
 
     fn next_due(&self) -> StoreResult<Option<i64>> {
-        let conn = self.lock()?;
+        let conn = self.read()?;
         conn.query_row(
             "SELECT MIN(due_at) FROM resources WHERE due_at IS NOT NULL",
             [],
@@ -263,6 +311,11 @@ impl Store for SqliteStore {
     fn reset(&self) -> StoreResult<()> {
         let conn = self.lock()?;
         conn.execute("DELETE FROM resources", []).map_err(backend)?;
+        self.changed();
         Ok(())
+    }
+
+    fn generation(&self) -> Option<u64> {
+        Some(self.generation.load(Ordering::SeqCst))
     }
 }
