@@ -56,6 +56,7 @@ impl App {
                 backend: Arc::new(emulator),
                 accounts: Arc::new(config.account_map()?),
                 clock,
+                auth: Arc::new(config.auth_config()?),
             },
         })
     }

@@ -3,9 +3,11 @@
 //! Nothing here knows about storage; nothing in `service` knows about HTTP.
 
 pub mod admin;
+pub mod auth;
 mod context;
 mod error;
 pub mod generated;
+pub mod guard;
 pub mod http;
 mod identity;
 pub mod validate;
