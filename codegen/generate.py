@@ -320,7 +320,10 @@ def gen_errors(m: Model) -> str:
            "/// An error code a response can carry in `__type`.",
            "#[derive(Debug, Clone, Copy, PartialEq, Eq)]", "pub enum ErrorCode {"]
     generic = ["SerializationException", "UnknownOperationException", "ThrottlingException",
-               "MissingAuthenticationTokenException", "AccessDeniedException"]
+               "MissingAuthenticationTokenException", "AccessDeniedException",
+               # SigV4 verification (--auth verify)
+               "IncompleteSignatureException", "InvalidSignatureException",
+               "UnrecognizedClientException"]
     codes = m.exceptions + generic
     for c in codes:
         out.append(f"    {c},")

@@ -80,6 +80,35 @@ pub struct ServeArgs {
     /// Seconds an API request may take before it is answered with a server error.
     #[arg(long, env = "DXEMU_REQUEST_TIMEOUT", default_value_t = 30.0)]
     pub request_timeout: f64,
+
+    /// How AWS API requests are authenticated: `none` (any well-formed
+    /// credential) or `verify` (SigV4 checked against --credential keys).
+    #[arg(long, env = "DXEMU_AUTH", default_value = "none", value_parser = ["none", "verify"])]
+    pub auth: String,
+
+    /// A key `--auth verify` accepts, `AKID:SECRET[:ACCOUNT]` (repeat, or
+    /// comma-separate). Without ACCOUNT a 12-digit AKID is its own account,
+    /// any other key the default account.
+    #[arg(
+        long = "credential",
+        env = "DXEMU_CREDENTIALS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub credentials: Vec<String>,
+
+    /// A file of `AKID:SECRET[:ACCOUNT]` lines (blank lines and `#` comments allowed).
+    #[arg(long, env = "DXEMU_CREDENTIALS_FILE")]
+    pub credentials_file: Option<PathBuf>,
+
+    /// Token required by every control API route but health (as
+    /// `Authorization: Bearer`, `X-Dxemu-Admin-Token` or the login cookie).
+    #[arg(long, env = "DXEMU_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Disable the control API (every /_dxemu/ route but health answers 404).
+    #[arg(long, env = "DXEMU_NO_CONTROL_API")]
+    pub no_control_api: bool,
 }
 
 impl ServeArgs {
@@ -100,6 +129,11 @@ impl ServeArgs {
             max_client_connections: 1024,
             request_timeout: 30.0,
             no_read_cache: false,
+            auth: "none".into(),
+            credentials: Vec::new(),
+            credentials_file: None,
+            admin_token: None,
+            no_control_api: false,
         }
     }
 
@@ -155,6 +189,53 @@ impl ServeArgs {
                 }
             })
             .collect()
+    }
+
+    /// Authentication settings: mode, credentials (flags and file), control API access.
+    pub fn auth_config(&self) -> Result<crate::api::auth::AuthConfig, StartError> {
+        use crate::api::auth::{AuthConfig, AuthMode, Credentials};
+        use crate::api::guard::AdminAccess;
+        let mode = AuthMode::parse(&self.auth)
+            .ok_or_else(|| StartError::Config(format!("unknown auth mode {}", self.auth)))?;
+        let credentials = Credentials::new(self.default_account.clone());
+        let mut specs: Vec<(String, String)> = self
+            .credentials
+            .iter()
+            .map(|c| ("--credential".to_string(), c.clone()))
+            .collect();
+        if let Some(path) = &self.credentials_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| StartError::Config(format!("cannot read {}: {e}", path.display())))?;
+            for (n, line) in text.lines().enumerate() {
+                specs.push((format!("{}:{}", path.display(), n + 1), line.to_string()));
+            }
+        }
+        for (origin, spec) in specs {
+            let spec = spec.trim();
+            if spec.is_empty() || spec.starts_with('#') {
+                continue;
+            }
+            // The message names where the bad entry is, never the secret.
+            credentials
+                .insert_spec(spec)
+                .map_err(|e| StartError::Config(format!("credential at {origin}: {e}")))?;
+        }
+        if mode == AuthMode::Verify && credentials.is_empty() {
+            tracing::warn!(
+                "--auth verify without any --credential: every AWS API request will be refused"
+            );
+        }
+        if let Some(token) = &self.admin_token {
+            AdminAccess::validate_token(token).map_err(StartError::Config)?;
+        }
+        Ok(AuthConfig {
+            mode,
+            credentials: std::sync::Arc::new(credentials),
+            admin: AdminAccess {
+                token: self.admin_token.clone(),
+                enabled: !self.no_control_api,
+            },
+        })
     }
 
     /// The access-key mapping from flags and the mapping file.

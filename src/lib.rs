@@ -63,6 +63,7 @@ impl App {
                 request_timeout: config.request_timeout()?,
                 read_cache: (!config.no_read_cache)
                     .then(|| Arc::new(api::cache::ReadCache::default())),
+                auth: Arc::new(config.auth_config()?),
             },
             max_client_connections: config.max_client_connections.max(1),
         })

@@ -140,7 +140,9 @@ async fn add_key(State(state): State<AppState>, body: Bytes) -> Response {
         Err(r) => return *r,
     };
     let (Some(key), Some(account)) = (member(&body, "accessKey"), member(&body, "account")) else {
-        return bad_request("give {\"accessKey\": \"…\", \"account\": \"<12 digits>\"}");
+        return bad_request(
+            "give {\"accessKey\": \"…\", \"account\": \"<12 digits>\", \"secretAccessKey\": \"…\" (optional)}",
+        );
     };
     if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return bad_request("accessKey must be 1 to 128 letters and digits");
@@ -148,10 +150,17 @@ async fn add_key(State(state): State<AppState>, body: Bytes) -> Response {
     if !super::is_account_id(&account) {
         return bad_request(format!("{account:?} is not a 12-digit account id"));
     }
+    // With a secret the key also signs under `--auth verify`.
+    let secret = member(&body, "secretAccessKey");
+    if let Some(secret) = &secret
+        && let Err(e) = state.auth.credentials.insert(&key, secret, Some(&account))
+    {
+        return bad_request(e);
+    }
     state.accounts.insert(key.clone(), account.clone());
     reply(
         StatusCode::OK,
-        json!({ "accessKey": key, "account": account }),
+        json!({ "accessKey": key, "account": account, "verifiable": secret.is_some() }),
     )
 }
 

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::sync::Arc;
@@ -43,6 +43,8 @@ pub struct AppState {
     pub request_timeout: std::time::Duration,
     /// Answers of read-only calls; `None` when caching is off.
     pub read_cache: Option<Arc<ReadCache>>,
+    /// SigV4 verification and control API protection.
+    pub auth: Arc<super::auth::AuthConfig>,
 }
 
 /// Builds the router for the AWS API and the emulator's own endpoints.
@@ -50,9 +52,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", post(aws_api))
         .route("/_dxemu/health", get(health))
+        .route("/_dxemu/login", get(super::guard::login))
         .merge(super::admin::routes())
         .merge(super::ui::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::guard::admin_guard,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -84,6 +91,8 @@ async fn not_found() -> Response {
 
 async fn aws_api(
     State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -92,7 +101,13 @@ async fn aws_api(
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let identity = state.accounts.resolve(auth);
+    let mut identity = state.accounts.resolve(auth);
+    let verified = match &body {
+        Ok(bytes) => state
+            .auth
+            .authenticate(&method, &uri, &headers, bytes, &mut identity),
+        Err(_) => Ok(()),
+    };
     let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
     let op = parse_target(target);
     let op_name = match (&op, target) {
@@ -106,8 +121,9 @@ async fn aws_api(
         region: identity.region,
         now_ms: state.clock.now_ms(),
     };
-    let result = match (op, body) {
-        (Ok(op), Ok(body)) => {
+    let result = match (verified, op, body) {
+        (Err(e), _, _) => Err(e),
+        (Ok(()), Ok(op), Ok(body)) => {
             let call = async {
                 match inject(&state, op, &cx.account).await {
                     Some(err) => Err(err),
@@ -122,8 +138,8 @@ async fn aws_api(
                 ))),
             }
         }
-        (Err(e), _) => Err(e),
-        (Ok(_), Err(rejection)) => Err(ApiError::serialization(format!(
+        (Ok(()), Err(e), _) => Err(e),
+        (Ok(()), Ok(_), Err(rejection)) => Err(ApiError::serialization(format!(
             "The request body could not be read: {rejection} (the limit is {MAX_BODY_BYTES} bytes)"
         ))),
     };

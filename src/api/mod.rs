@@ -3,11 +3,13 @@
 //! Nothing here knows about storage; nothing in `service` knows about HTTP.
 
 pub mod admin;
+pub mod auth;
 pub mod cache;
 mod context;
 mod error;
 pub mod faults;
 pub mod generated;
+pub mod guard;
 pub mod http;
 mod identity;
 pub mod ui;

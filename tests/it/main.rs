@@ -1,6 +1,7 @@
 //! Integration tests: the server runs in-process on port 0 and is driven by
 //! the real `aws-sdk-directconnect` client and by raw HTTP.
 
+mod auth;
 mod cache;
 mod common;
 mod connections;

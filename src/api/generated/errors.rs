@@ -15,6 +15,9 @@ pub enum ErrorCode {
     ThrottlingException,
     MissingAuthenticationTokenException,
     AccessDeniedException,
+    IncompleteSignatureException,
+    InvalidSignatureException,
+    UnrecognizedClientException,
 }
 
 impl ErrorCode {
@@ -30,6 +33,9 @@ impl ErrorCode {
             Self::ThrottlingException => "ThrottlingException",
             Self::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
             Self::AccessDeniedException => "AccessDeniedException",
+            Self::IncompleteSignatureException => "IncompleteSignatureException",
+            Self::InvalidSignatureException => "InvalidSignatureException",
+            Self::UnrecognizedClientException => "UnrecognizedClientException",
         }
     }
 }
