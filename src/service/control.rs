@@ -5,6 +5,9 @@ use crate::control::{Control, ControlError, ResourceSummary};
 use crate::lifecycle;
 use crate::store::{Expect, Kind, Query, Record, Write};
 
+/// How often the lifecycle task looks at a store other processes write to.
+const SHARED_POLL_MS: i64 = 1000;
+
 const KINDS: &[Kind] = &[
     Kind::Connection,
     Kind::Interconnect,
@@ -39,7 +42,7 @@ impl Control for Emulator {
         now_ms: i64,
     ) -> Result<ResourceSummary, ControlError> {
         self.catch_up(now_ms).map_err(internal)?;
-        let _guard = self.lock();
+        let _guard = self.lock().map_err(internal)?;
         let rec = self
             .store()
             .get(kind, id)
@@ -102,7 +105,7 @@ impl Control for Emulator {
     }
 
     fn reset(&self) -> Result<(), ControlError> {
-        let _guard = self.lock();
+        let _guard = self.lock().map_err(internal)?;
         self.store().reset().map_err(|e| internal(store_error(e)))?;
         self.forget_due();
         Ok(())
@@ -122,5 +125,13 @@ impl Control for Emulator {
 
     fn due_changed(&self) -> &tokio::sync::Notify {
         self.wake_handle()
+    }
+
+    fn transitions_applied(&self) -> u64 {
+        Emulator::transitions_applied(self)
+    }
+
+    fn poll_interval_ms(&self) -> Option<i64> {
+        self.store().shared().then_some(SHARED_POLL_MS)
     }
 }

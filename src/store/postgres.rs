@@ -176,6 +176,9 @@ impl PostgresStore {
             &[&LOCK_MIGRATE],
         )
         .map_err(backend)?;
+        // Quiet the notice CREATE TABLE IF NOT EXISTS gives when the table exists.
+        tx.batch_execute("SET LOCAL client_min_messages = warning")
+            .map_err(backend)?;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS dxemu_migrations (
                  version    INTEGER PRIMARY KEY,
