@@ -260,6 +260,31 @@ impl PostgresStore {
     }
 }
 
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        // Closing a client blocks on its own runtime, which panics on a thread
+        // that drives async tasks (as when the server shuts down): close them
+        // on a thread of their own.
+        let idle = std::mem::take(&mut self.pool.get_mut().unwrap_or_else(|p| p.into_inner()).idle);
+        let lock = self
+            .lock_conn
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if idle.is_empty() && lock.is_none() {
+            return;
+        }
+        let closed = std::thread::spawn(move || {
+            drop(idle);
+            drop(lock);
+        })
+        .join();
+        if closed.is_err() {
+            tracing::warn!("closing the store's connections failed");
+        }
+    }
+}
+
 fn parse(url: &str) -> StoreResult<Config> {
     url.parse()
         .map_err(|e: postgres::Error| StoreError::Backend(format!("bad store URL: {e}")))
