@@ -1,8 +1,11 @@
 //! A PostgreSQL store, so several dxemu processes can share one state.
 //!
 //! Uses the synchronous `postgres` client: each connection drives its own
-//! small runtime, so calls must come from plain or blocking threads (the HTTP
-//! layer runs store calls on tokio's blocking pool), never from async code.
+//! small runtime with `block_on`. That works on plain threads and on tokio's
+//! blocking pool (where the HTTP layer runs every store call) but panics on a
+//! thread that drives async tasks. So the server opens the store inside
+//! `spawn_blocking`, and dropping the store closes its connections on a
+//! thread of its own.
 //!
 //! The schema is created by numbered migrations, applied at start inside a
 //! transaction that holds an advisory lock, so processes starting together
