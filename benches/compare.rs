@@ -6,6 +6,10 @@
 //! DescribeConnections by id, DescribeConnections over 1,000 connections and
 //! CreateConnection. Set DXEMU_BENCH_SECS (default 5) to change the length of
 //! each load phase and DXEMU_BENCH_SKIP_MOTO=1 to measure dxemu alone.
+//!
+//! DXEMU_BENCH_STORE=postgres://… runs dxemu on that PostgreSQL database
+//! (reset first) instead of SQLite; DXEMU_BENCH_INSTANCES=N (default 1) runs
+//! N dxemu processes on it, the load's workers spread across them.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -18,15 +22,18 @@ const CONCURRENCY: usize = 32;
 
 struct Server {
     name: &'static str,
-    child: Child,
-    endpoint: String,
+    /// One or more processes serving one state.
+    children: Vec<Child>,
+    endpoints: Vec<String>,
     start_ms: f64,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -59,43 +66,69 @@ async fn wait_ready(client: &reqwest::Client, endpoint: &str, started: Instant) 
     }
 }
 
-async fn start_dxemu(client: &reqwest::Client) -> Server {
+/// Starts `instances` dxemu processes on `store` (a PostgreSQL URL) or on a
+/// fresh SQLite data directory.
+async fn start_dxemu(client: &reqwest::Client, store: Option<&str>, instances: usize) -> Server {
     let bin = std::env::var("DXEMU_BIN").unwrap_or_else(|_| "target/release/dxemu".into());
     let dir = std::env::temp_dir().join(format!("dxemu-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let started = Instant::now();
-    let mut child = Command::new(&bin)
-        .args([
+    let mut server = Server {
+        name: "dxemu",
+        children: Vec::new(),
+        endpoints: Vec::new(),
+        start_ms: 0.0,
+    };
+    for _ in 0..instances {
+        let started = Instant::now();
+        let mut cmd = Command::new(&bin);
+        cmd.args([
             "serve",
             "--listen",
             "127.0.0.1:0",
             "--max-connections-per-location",
             "100000",
-        ])
-        .arg("--data-dir")
-        .arg(&dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {bin}: {e} (run cargo build --release first)"));
-    let mut line = String::new();
-    if let Some(out) = child.stdout.take() {
-        BufReader::new(out)
-            .read_line(&mut line)
-            .expect("read endpoint");
+        ]);
+        match store {
+            Some(url) => cmd.args(["--store", url]),
+            None => cmd.arg("--data-dir").arg(&dir),
+        };
+        let mut child = cmd
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {bin}: {e} (run cargo build --release first)")
+            });
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            BufReader::new(out)
+                .read_line(&mut line)
+                .expect("read endpoint");
+        }
+        let endpoint = line
+            .trim()
+            .trim_start_matches("dxemu listening on ")
+            .to_string();
+        server.children.push(child);
+        let start_ms = wait_ready(client, &endpoint, started).await;
+        if server.endpoints.is_empty() {
+            server.start_ms = start_ms;
+        }
+        server.endpoints.push(endpoint);
     }
-    let endpoint = line
-        .trim()
-        .trim_start_matches("dxemu listening on ")
-        .to_string();
-    let start_ms = wait_ready(client, &endpoint, started).await;
-    Server {
-        name: "dxemu",
-        child,
-        endpoint,
-        start_ms,
+    if store.is_some() {
+        // A database kept from an earlier run: start from nothing.
+        let reset = client
+            .post(format!("{}/_dxemu/reset", server.endpoints[0]))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status());
+        if let Err(e) = reset {
+            panic!("cannot reset the store: {e}");
+        }
     }
+    server
 }
 
 async fn start_moto(client: &reqwest::Client) -> Option<Server> {
@@ -111,8 +144,8 @@ async fn start_moto(client: &reqwest::Client) -> Option<Server> {
     let start_ms = wait_ready(client, &endpoint, started).await;
     Some(Server {
         name: "moto",
-        child,
-        endpoint,
+        children: vec![child],
+        endpoints: vec![endpoint],
         start_ms,
     })
 }
@@ -150,10 +183,11 @@ fn create_body(i: u64) -> String {
     format!(r#"{{"location":"EqDC2","bandwidth":"1Gbps","connectionName":"bench-{i}"}}"#)
 }
 
-/// Runs `CONCURRENCY` workers for `secs` seconds; returns requests per second.
+/// Runs `CONCURRENCY` workers for `secs` seconds, spread over `endpoints`;
+/// returns requests per second.
 async fn load<F>(
     client: &reqwest::Client,
-    endpoint: &str,
+    endpoints: &[String],
     op: &'static str,
     secs: u64,
     body: F,
@@ -167,10 +201,10 @@ where
     let deadline = Instant::now() + Duration::from_secs(secs);
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..CONCURRENCY {
+    for worker in 0..CONCURRENCY {
         let (client, endpoint, body, done, errors) = (
             client.clone(),
-            endpoint.to_string(),
+            endpoints[worker % endpoints.len()].clone(),
             body.clone(),
             done.clone(),
             errors.clone(),
@@ -214,8 +248,9 @@ struct Figures {
 
 async fn measure(client: &reqwest::Client, server: &Server, secs: u64) -> Figures {
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let idle_rss_mib = rss_kib(server.child.id()) as f64 / 1024.0;
-    let ep = &server.endpoint;
+    let idle_rss_mib = rss_kib(server.children[0].id()) as f64 / 1024.0;
+    let ep = &server.endpoints[0];
+    let all = &server.endpoints;
     let mut ids = Vec::new();
     for i in 0..1000 {
         let c = call(client, ep, "CreateConnection", create_body(i)).await;
@@ -224,7 +259,7 @@ async fn measure(client: &reqwest::Client, server: &Server, secs: u64) -> Figure
     let ids = Arc::new(ids);
     let by_id = {
         let ids = ids.clone();
-        load(client, ep, "DescribeConnections", secs, move |n| {
+        load(client, all, "DescribeConnections", secs, move |n| {
             format!(r#"{{"connectionId":"{}"}}"#, ids[(n as usize) % ids.len()])
         })
         .await
@@ -232,11 +267,11 @@ async fn measure(client: &reqwest::Client, server: &Server, secs: u64) -> Figure
     let listed = call(client, ep, "DescribeConnections", "{}".into()).await;
     let count = listed["connections"].as_array().map_or(0, Vec::len);
     assert!(count >= 1000, "{} lists {count} connections", server.name);
-    let list_1000 = load(client, ep, "DescribeConnections", secs, |_| {
+    let list_1000 = load(client, all, "DescribeConnections", secs, |_| {
         "{}".to_string()
     })
     .await;
-    let create = load(client, ep, "CreateConnection", secs, |n| {
+    let create = load(client, all, "CreateConnection", secs, |n| {
         create_body(10_000 + n)
     })
     .await;
@@ -259,7 +294,19 @@ async fn main() {
         .pool_max_idle_per_host(CONCURRENCY)
         .build()
         .expect("client");
-    let dx = start_dxemu(&client).await;
+    let store = std::env::var("DXEMU_BENCH_STORE")
+        .ok()
+        .filter(|s| !s.is_empty() && s != "sqlite");
+    let instances = std::env::var("DXEMU_BENCH_INSTANCES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or(1);
+    assert!(
+        instances == 1 || store.is_some(),
+        "several instances share a state only on PostgreSQL: set DXEMU_BENCH_STORE"
+    );
+    let dx = start_dxemu(&client, store.as_deref(), instances).await;
     let dxf = measure(&client, &dx, secs).await;
     drop(dx);
     let moto = if std::env::var("DXEMU_BENCH_SKIP_MOTO").is_ok() {
@@ -271,7 +318,15 @@ async fn main() {
         }
     };
     println!(
-        "\n{:<40} {:>12} {:>12} {:>8}",
+        "\ndxemu: {} store, {instances} process(es)",
+        if store.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
+    );
+    println!(
+        "{:<40} {:>12} {:>12} {:>8}",
         "figure", "dxemu", "moto", "ratio"
     );
     let row = |name: &str, a: f64, b: Option<f64>, unit: &str| {

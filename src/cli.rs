@@ -34,6 +34,12 @@ pub struct ServeArgs {
     #[arg(long, env = "DXEMU_IN_MEMORY")]
     pub in_memory: bool,
 
+    /// The store: `sqlite` (the default: a file in --data-dir, or memory with
+    /// --in-memory) or a PostgreSQL URL, `postgres://user:password@host:port/db`,
+    /// which several dxemu processes can share.
+    #[arg(long, env = "DXEMU_STORE")]
+    pub store: Option<String>,
+
     /// Account of requests whose access key is neither an account id nor mapped.
     #[arg(long, env = "DXEMU_DEFAULT_ACCOUNT", default_value = "123456789012")]
     pub default_account: String,
@@ -111,6 +117,15 @@ pub struct ServeArgs {
     pub no_control_api: bool,
 }
 
+/// Which store backend to open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreChoice<'a> {
+    /// SQLite: a file in the data directory, or memory.
+    Sqlite,
+    /// A PostgreSQL database, by URL.
+    Postgres(&'a str),
+}
+
 impl ServeArgs {
     /// Defaults for embedding and tests: in memory, loopback, any free port.
     pub fn for_tests() -> Self {
@@ -118,6 +133,7 @@ impl ServeArgs {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: PathBuf::from("./.dxemu"),
             in_memory: true,
+            store: None,
             default_account: "123456789012".into(),
             default_region: "us-east-1".into(),
             account_map: Vec::new(),
@@ -134,6 +150,29 @@ impl ServeArgs {
             credentials_file: None,
             admin_token: None,
             no_control_api: false,
+        }
+    }
+
+    /// The store the flags ask for.
+    pub fn store_choice(&self) -> Result<StoreChoice<'_>, StartError> {
+        match self.store.as_deref().map(str::trim) {
+            None | Some("") | Some("sqlite") => Ok(StoreChoice::Sqlite),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                if self.in_memory {
+                    return Err(StartError::Config(
+                        "--in-memory applies to the SQLite store only, not to --store postgres://…"
+                            .into(),
+                    ));
+                }
+                Ok(StoreChoice::Postgres(url))
+            }
+            Some(other) => {
+                // Say which scheme is wrong without echoing a password.
+                let scheme = other.split(':').next().unwrap_or_default();
+                Err(StartError::Config(format!(
+                    "--store must be sqlite or a postgres:// URL, got {scheme:?}…"
+                )))
+            }
         }
     }
 

@@ -114,4 +114,13 @@ pub trait Control: Send + Sync {
     fn next_due_ms(&self) -> Option<i64>;
     /// Notified when a transition falls due earlier than announced before.
     fn due_changed(&self) -> &tokio::sync::Notify;
+    /// Lifecycle transitions this process has applied since it started.
+    fn transitions_applied(&self) -> u64 {
+        0
+    }
+    /// How often the lifecycle task must look for due transitions even when
+    /// none is announced (other processes sharing the store schedule some).
+    fn poll_interval_ms(&self) -> Option<i64> {
+        None
+    }
 }

@@ -29,6 +29,9 @@ pub struct App {
 
 impl App {
     /// Opens the store and builds the emulator described by `config`, on the system clock.
+    ///
+    /// With a PostgreSQL store this blocks on the database: call it from a
+    /// plain or blocking thread (`spawn_blocking`), not from async code.
     pub fn build(config: &cli::ServeArgs) -> Result<Self, StartError> {
         Self::build_with_clock(config, Arc::new(clock::OffsetClock::default()))
     }
@@ -38,7 +41,11 @@ impl App {
         config: &cli::ServeArgs,
         clock: Arc<dyn clock::Clock>,
     ) -> Result<Self, StartError> {
-        let store: Arc<dyn store::Store> = if config.in_memory {
+        let store: Arc<dyn store::Store> = if let cli::StoreChoice::Postgres(url) =
+            config.store_choice()?
+        {
+            Arc::new(store::PostgresStore::connect(url)?)
+        } else if config.in_memory {
             Arc::new(store::SqliteStore::in_memory()?)
         } else {
             std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
@@ -93,6 +100,11 @@ async fn run_lifecycle(state: api::http::AppState) {
         let wait = backend
             .next_due_ms()
             .map(|due| (due - state.clock.now_ms()).max(0));
+        // With a shared store, other processes schedule transitions too.
+        let wait = match (wait, backend.poll_interval_ms()) {
+            (Some(w), Some(p)) => Some(w.min(p)),
+            (w, p) => w.or(p),
+        };
         let woken = backend.due_changed().notified();
         match wait {
             Some(ms) => {

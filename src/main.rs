@@ -15,10 +15,19 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let Command::Serve(args) = cli.command;
-    let app = match dxemu::App::build(&args) {
-        Ok(app) => app,
-        Err(e) => {
+    // Opening the store blocks (PostgreSQL's client cannot run inside async code).
+    let built = {
+        let args = args.clone();
+        tokio::task::spawn_blocking(move || dxemu::App::build(&args)).await
+    };
+    let app = match built {
+        Ok(Ok(app)) => app,
+        Ok(Err(e)) => {
             tracing::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            tracing::error!("startup failed: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -35,7 +44,12 @@ async fn main() -> ExitCode {
         .unwrap_or_default();
     // The one line on stdout: tools read the endpoint from it.
     println!("dxemu listening on http://{addr}");
-    tracing::info!(%addr, store = if args.in_memory { "memory" } else { "sqlite" }, "ready");
+    let store = match args.store_choice() {
+        Ok(dxemu::cli::StoreChoice::Postgres(_)) => "postgres",
+        _ if args.in_memory => "memory",
+        _ => "sqlite",
+    };
+    tracing::info!(%addr, store, "ready");
     if let Err(e) = dxemu::serve(listener, app, shutdown_signal()).await {
         tracing::error!("server error: {e}");
         return ExitCode::FAILURE;

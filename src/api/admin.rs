@@ -266,7 +266,11 @@ fn json_body(body: &Bytes) -> Result<Value, Box<Response>> {
 async fn clock(State(state): State<AppState>) -> Response {
     reply(
         StatusCode::OK,
-        json!({ "nowMs": state.clock.now_ms(), "lifecycle": state.backend.lifecycle_mode() }),
+        json!({
+            "nowMs": state.clock.now_ms(),
+            "lifecycle": state.backend.lifecycle_mode(),
+            "lifecycleTransitionsApplied": state.backend.transitions_applied(),
+        }),
     )
 }
 

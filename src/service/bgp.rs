@@ -53,7 +53,7 @@ pub(crate) fn create_bgp_peer(
     let new = input
         .new_bgp_peer
         .ok_or_else(|| ApiError::client("newBGPPeer must be specified."))?;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_vif(svc, cx, &id, false)?;
     usable(&id, &rec.state)?;
     let ty = VifType::of(&doc.wire);
@@ -116,7 +116,7 @@ pub(crate) fn delete_bgp_peer(
     let id = input
         .virtual_interface_id
         .ok_or_else(|| ApiError::client("virtualInterfaceId must be specified."))?;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_vif(svc, cx, &id, false)?;
     usable(&id, &rec.state)?;
     let asn_long = input.asn_long.or(input.asn.map(i64::from));
@@ -179,7 +179,7 @@ pub(crate) fn start_bgp_failover_test(
             "testDurationInMinutes must be between 1 and {MAX_TEST_MINUTES}, got {minutes}."
         )));
     }
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_vif(svc, cx, &id, false)?;
     if rec.state == "testing" || running_test(svc, &id)?.is_some() {
         return Err(ApiError::client(format!(
@@ -259,7 +259,7 @@ pub(crate) fn stop_bgp_failover_test(
     input: StopBgpFailoverTestRequest,
 ) -> Result<StopBgpFailoverTestResponse, ApiError> {
     let id = input.virtual_interface_id;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_vif(svc, cx, &id, false)?;
     let Some((trec, mut tdoc)) = running_test(svc, &id)? else {
         return Err(ApiError::client(format!(

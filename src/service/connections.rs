@@ -93,7 +93,7 @@ pub(crate) fn create_connection(
     let macsec = input.request_mac_sec.unwrap_or(false);
     let location = ports::validate(&cx.region, &input.location, &input.bandwidth, macsec)?;
     let tags = tags::validate_new(input.tags.unwrap_or_default())?;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     ports::check_location_quota(svc, cx, location.code, 1)?;
     ports::create(
         svc,
@@ -166,7 +166,7 @@ pub(crate) fn update_connection(
     cx: &RequestContext,
     input: UpdateConnectionRequest,
 ) -> Result<Connection, ApiError> {
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_own(svc, cx, &input.connection_id)?;
     if is_gone(&rec.state) {
         return Err(ApiError::client(format!(
@@ -198,7 +198,7 @@ pub(crate) fn delete_connection(
     input: DeleteConnectionRequest,
 ) -> Result<Connection, ApiError> {
     let id = &input.connection_id;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_owned_or_hosted(svc, cx, id)?;
     if is_gone(&rec.state) {
         return Ok(doc.wire);
@@ -295,7 +295,7 @@ pub(crate) fn port_loa(
     provider_name: Option<&str>,
     interconnect_only: bool,
 ) -> Result<Loa, ApiError> {
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = if interconnect_only {
         super::interconnects::load_own(svc, cx, id)?
     } else {

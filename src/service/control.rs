@@ -7,6 +7,9 @@ use crate::lifecycle;
 use crate::store::{Expect, Kind, Query, Record, Write};
 use serde_json::{Value, json};
 
+/// How often the lifecycle task looks at a store other processes write to.
+const SHARED_POLL_MS: i64 = 1000;
+
 const KINDS: &[Kind] = &[
     Kind::Connection,
     Kind::Interconnect,
@@ -107,7 +110,7 @@ impl Control for Emulator {
         now_ms: i64,
     ) -> Result<ResourceSummary, ControlError> {
         self.catch_up(now_ms).map_err(internal)?;
-        let _guard = self.lock();
+        let _guard = self.lock().map_err(internal)?;
         let rec = self
             .store()
             .get(kind, id)
@@ -184,14 +187,14 @@ impl Control for Emulator {
     }
 
     fn reset(&self) -> Result<(), ControlError> {
-        let _guard = self.lock();
+        let _guard = self.lock().map_err(internal)?;
         self.store().reset().map_err(|e| internal(store_error(e)))?;
         self.forget_due();
         Ok(())
     }
 
     fn reset_account(&self, account: &str) -> Result<usize, ControlError> {
-        let _guard = self.lock();
+        let _guard = self.lock().map_err(internal)?;
         let mut batch = Vec::new();
         for kind in Kind::ALL {
             let mut q = Query::kind(kind);
@@ -226,7 +229,7 @@ impl Control for Emulator {
                 "bgpStatus must be up, down or unknown, not {status}"
             )));
         }
-        let _guard = self.lock();
+        let _guard = self.lock().map_err(internal)?;
         let rec = self
             .store()
             .get(Kind::VirtualInterface, vif_id)
@@ -311,7 +314,7 @@ impl Control for Emulator {
     }
 
     fn export(&self) -> Result<Vec<ExportedResource>, ControlError> {
-        let _guard = self.lock();
+        let _guard = self.lock().map_err(internal)?;
         let mut all = Vec::new();
         for kind in Kind::ALL {
             all.extend(
@@ -371,7 +374,7 @@ impl Control for Emulator {
             ));
         }
         let n = batch.len();
-        let _guard = self.lock();
+        let _guard = self.lock().map_err(internal)?;
         self.store().reset().map_err(|e| internal(store_error(e)))?;
         self.store()
             .apply(batch)
@@ -394,6 +397,14 @@ impl Control for Emulator {
 
     fn due_changed(&self) -> &tokio::sync::Notify {
         self.wake_handle()
+    }
+
+    fn transitions_applied(&self) -> u64 {
+        Emulator::transitions_applied(self)
+    }
+
+    fn poll_interval_ms(&self) -> Option<i64> {
+        self.store().shared().then_some(SHARED_POLL_MS)
     }
 }
 

@@ -21,7 +21,7 @@ pub(crate) fn confirm_customer_agreement(
         .agreement_name
         .unwrap_or_else(|| DEFAULT_AGREEMENT.to_string());
     let key = agreement_key(&cx.account, &name);
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let existing = svc.load::<CustomerAgreement, serde_json::Value>(Kind::Agreement, &key)?;
     if existing.is_none() {
         let doc = Doc {

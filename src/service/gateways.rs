@@ -507,7 +507,7 @@ pub(crate) fn create_direct_connect_gateway(
     let asn = input.amazon_side_asn.unwrap_or(DEFAULT_AMAZON_SIDE_ASN);
     check_asn(asn)?;
     let tags = tags::validate_new(input.tags.unwrap_or_default())?;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let mut q = Query::kind(Kind::Gateway);
     q.account = Some(&cx.account);
     q.exclude_states = &["deleted"];
@@ -578,7 +578,7 @@ pub(crate) fn update_direct_connect_gateway(
     cx: &RequestContext,
     input: UpdateDirectConnectGatewayRequest,
 ) -> Result<UpdateDirectConnectGatewayResponse, ApiError> {
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_own_gateway(svc, cx, &input.direct_connect_gateway_id)?;
     doc.wire.direct_connect_gateway_name = Some(input.new_direct_connect_gateway_name);
     let state = rec.state.clone();
@@ -599,7 +599,7 @@ pub(crate) fn delete_direct_connect_gateway(
 ) -> Result<DeleteDirectConnectGatewayResult, ApiError> {
     let id = &input.direct_connect_gateway_id;
     check_gateway_id(id)?;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let Some((rec, mut doc)) = svc
         .load::<DirectConnectGateway, GatewayExtra>(Kind::Gateway, id)?
         .filter(|(rec, _)| rec.account == cx.account && rec.state != "deleted")
@@ -673,7 +673,7 @@ pub(crate) fn create_direct_connect_gateway_association(
     let gateway_id = &input.direct_connect_gateway_id;
     check_gateway_id(gateway_id)?;
     let prefixes = prefixes_of(input.add_allowed_prefixes_to_direct_connect_gateway)?;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (gw_rec, _) = load_own_gateway(svc, cx, gateway_id)?;
     check_new_association(svc, gateway_id, &target, ty, &prefixes)?;
     let associated = Associated {
@@ -757,7 +757,7 @@ pub(crate) fn update_direct_connect_gateway_association(
     check_association_id(&id)?;
     let add = prefixes_of(input.add_allowed_prefixes_to_direct_connect_gateway)?;
     let remove = prefixes_of(input.remove_allowed_prefixes_to_direct_connect_gateway)?;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let Some((rec, mut doc)) = svc
         .load::<DirectConnectGatewayAssociation, AssociationExtra>(Kind::GatewayAssociation, &id)?
         .filter(|(rec, _)| rec.account == cx.account && rec.state != "disassociated")
@@ -795,7 +795,7 @@ pub(crate) fn delete_direct_connect_gateway_association(
     let live = |rec: &Record, doc: &AssociationDoc| {
         association_visible(cx, rec, doc) && rec.state != "disassociated"
     };
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = match (
         input.association_id,
         input.direct_connect_gateway_id,
@@ -881,7 +881,7 @@ pub(crate) fn create_direct_connect_gateway_association_proposal(
     let ty = gateway_type(target, "GatewayID")?;
     let add = prefixes_of(input.add_allowed_prefixes_to_direct_connect_gateway)?;
     let remove = prefixes_of(input.remove_allowed_prefixes_to_direct_connect_gateway)?;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let Some((gw_rec, _)) = load_gateway(svc, gateway_id)?.filter(|(r, _)| &r.account == owner)
     else {
         return Err(ApiError::client(format!(
@@ -1004,7 +1004,7 @@ pub(crate) fn accept_direct_connect_gateway_association_proposal(
         .override_allowed_prefixes_to_direct_connect_gateway
         .map(|p| prefixes_of(Some(p)))
         .transpose()?;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (gw_rec, _) = load_own_gateway(svc, cx, gateway_id)?;
     let Some((prec, mut pdoc)) = load_proposal(svc, proposal_id)?
         .filter(|(rec, _)| rec.parent.as_deref() == Some(gateway_id.as_str()))
@@ -1102,7 +1102,7 @@ pub(crate) fn delete_direct_connect_gateway_association_proposal(
     input: DeleteDirectConnectGatewayAssociationProposalRequest,
 ) -> Result<DeleteDirectConnectGatewayAssociationProposalResult, ApiError> {
     let id = &input.proposal_id;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let Some((rec, mut doc)) =
         load_proposal(svc, id)?.filter(|(rec, doc)| proposal_visible(cx, rec, doc))
     else {

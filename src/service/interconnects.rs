@@ -77,7 +77,7 @@ pub(crate) fn create_interconnect(
     let macsec = input.request_mac_sec.unwrap_or(false);
     let location = ports::validate(&cx.region, &input.location, &input.bandwidth, macsec)?;
     let tags = tags::validate_new(input.tags.unwrap_or_default())?;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let port = ports::create(
         svc,
         cx,
@@ -128,7 +128,7 @@ pub(crate) fn delete_interconnect(
     input: DeleteInterconnectRequest,
 ) -> Result<DeleteInterconnectResponse, ApiError> {
     let id = &input.interconnect_id;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_own(svc, cx, id)?;
     if is_gone(&rec.state) {
         return Ok(DeleteInterconnectResponse {
@@ -275,7 +275,7 @@ fn allocate(
         )));
     }
     let tags = tags::validate_new(tags)?;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let parent = load_parent(svc, cx, parent_id, lags_allowed)?;
     if ports::mbps(bandwidth) > ports::mbps(&parent.bandwidth) {
         return Err(ApiError::client(format!(
@@ -370,7 +370,7 @@ pub(crate) fn associate_hosted_connection(
     input: AssociateHostedConnectionRequest,
 ) -> Result<Connection, ApiError> {
     svc.require_partner(cx)?;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let id = &input.connection_id;
     let (rec, mut doc) = load_owned_or_hosted(svc, cx, id)?;
     let is_partner = doc
@@ -473,7 +473,7 @@ pub(crate) fn confirm_connection(
     input: ConfirmConnectionRequest,
 ) -> Result<ConfirmConnectionResponse, ApiError> {
     let id = &input.connection_id;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = super::connections::load_own(svc, cx, id)?;
     if rec.state != "ordering" {
         return Err(ApiError::client(format!(

@@ -161,7 +161,7 @@ pub(crate) fn create_lag(
     }
     let tags = tags::validate_new(input.tags.unwrap_or_default())?;
     let child_tags = tags::validate_new(input.child_connection_tags.unwrap_or_default())?;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
 
     let mut q = Query::kind(Kind::Lag);
     q.account = Some(&cx.account);
@@ -344,7 +344,7 @@ pub(crate) fn update_lag(
     cx: &RequestContext,
     input: UpdateLagRequest,
 ) -> Result<Lag, ApiError> {
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_own(svc, cx, &input.lag_id)?;
     if is_gone(&rec.state) {
         return Err(ApiError::client(format!(
@@ -388,7 +388,7 @@ pub(crate) fn delete_lag(
     cx: &RequestContext,
     input: DeleteLagRequest,
 ) -> Result<Lag, ApiError> {
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_own(svc, cx, &input.lag_id)?;
     if is_gone(&rec.state) {
         return view(svc, &rec, &doc);
@@ -458,7 +458,7 @@ pub(crate) fn associate_connection_with_lag(
     cx: &RequestContext,
     input: AssociateConnectionWithLagRequest,
 ) -> Result<Connection, ApiError> {
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_port(svc, cx, &input.connection_id)?;
     let id = &input.connection_id;
     if is_gone(&rec.state) {
@@ -547,7 +547,7 @@ pub(crate) fn disassociate_connection_from_lag(
     cx: &RequestContext,
     input: DisassociateConnectionFromLagRequest,
 ) -> Result<Connection, ApiError> {
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let id = &input.connection_id;
     let lag_id = &input.lag_id;
     let (rec, mut doc) = load_port(svc, cx, id)

@@ -123,7 +123,7 @@ pub(crate) fn associate_mac_sec_key(
     cx: &RequestContext,
     input: AssociateMacSecKeyRequest,
 ) -> Result<AssociateMacSecKeyResponse, ApiError> {
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let mut target = load_target(svc, cx, &input.connection_id)?;
     let mut writes = Vec::new();
     let (secret_arn, ckn) = match (input.secret_arn, input.ckn, input.cak) {
@@ -208,7 +208,7 @@ pub(crate) fn disassociate_mac_sec_key(
     cx: &RequestContext,
     input: DisassociateMacSecKeyRequest,
 ) -> Result<DisassociateMacSecKeyResponse, ApiError> {
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let mut target = load_target(svc, cx, &input.connection_id)?;
     let keys = target.keys();
     let Some(pos) = keys

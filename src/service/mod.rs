@@ -27,10 +27,10 @@ use crate::api::generated::types::*;
 use crate::api::http::Backend;
 use crate::api::{ApiError, RequestContext};
 use crate::lifecycle::{self, Step, Timing};
-use crate::store::{Expect, Kind, Record, Store, StoreError, Write};
+use crate::store::{Expect, Kind, Record, Store, StoreError, Write, WriteGuard};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Tunables of the emulated service.
@@ -67,6 +67,16 @@ pub struct Emulator {
     /// Partner accounts and names: the configured ones plus those registered
     /// through the control API. Empty: every account may act as a partner.
     partners: std::sync::RwLock<Vec<(String, Option<String>)>>,
+    /// Lifecycle transitions this process has applied (and committed).
+    transitions: AtomicU64,
+}
+
+/// Held while a read-check-write sequence runs: the process's own lock and,
+/// for a store shared between processes, the store's. The store's is
+/// released first (fields drop in order).
+pub(crate) struct WriteLock<'a> {
+    _store: Option<WriteGuard<'a>>,
+    _local: MutexGuard<'a, ()>,
 }
 
 /// A stored resource: its wire document plus what only the emulator knows.
@@ -91,13 +101,26 @@ impl Emulator {
             wake: tokio::sync::Notify::new(),
             partners: std::sync::RwLock::new(settings.partners.clone()),
             settings,
+            transitions: AtomicU64::new(0),
         })
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, ()> {
+    /// Serialises read-check-write sequences, across processes too when the
+    /// store is shared. Fails only when the store's lock cannot be taken.
+    pub(crate) fn lock(&self) -> Result<WriteLock<'_>, ApiError> {
         // A panic while holding the lock cannot leave store state half-written
         // (batches are atomic), so a poisoned lock is safe to reuse.
-        self.write_lock.lock().unwrap_or_else(|p| p.into_inner())
+        let local = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let store = self.store.lock_writes().map_err(store_error)?;
+        Ok(WriteLock {
+            _store: store,
+            _local: local,
+        })
+    }
+
+    /// How many lifecycle transitions this process has applied.
+    pub(crate) fn transitions_applied(&self) -> u64 {
+        self.transitions.load(Ordering::Relaxed)
     }
 
     pub(crate) fn store(&self) -> &dyn Store {
@@ -224,11 +247,12 @@ impl Emulator {
         batch: Vec<Write>,
     ) -> Result<Vec<Record>, ApiError> {
         let mut ready = Vec::with_capacity(batch.len());
+        let mut steps = 0;
         for write in batch {
             ready.push(match write {
                 Write::Put(rec, expect) if rec.due_at.is_some_and(|due| due <= cx.now_ms) => {
                     let (kind, id) = (rec.kind, rec.id.clone());
-                    match self.advance_record(rec, cx.now_ms)? {
+                    match self.advance_record(rec, cx.now_ms, &mut steps)? {
                         Some(rec) => Write::Put(rec, expect),
                         None => match expect {
                             // Purged before it was ever stored: nothing to write.
@@ -241,6 +265,7 @@ impl Emulator {
             });
         }
         let written = self.store.apply(ready).map_err(store_error)?;
+        self.transitions.fetch_add(steps, Ordering::Relaxed);
         for rec in &written {
             if let Some(due) = rec.due_at
                 && due < self.next_due.fetch_min(due, Ordering::SeqCst)
@@ -277,24 +302,52 @@ impl Emulator {
         self.next_due.store(i64::MAX, Ordering::SeqCst);
     }
 
-    /// Applies every lifecycle transition due at `now_ms`, in one atomic batch per round.
+    /// Applies every lifecycle transition due at `now_ms`, in one atomic batch
+    /// per round; returns how many records moved.
     pub fn catch_up(&self, now_ms: i64) -> Result<usize, ApiError> {
+        if self.store.shared() {
+            // Other processes schedule transitions too: only the store knows
+            // the next one.
+            let next = self.store.next_due().map_err(store_error)?;
+            self.next_due
+                .store(next.unwrap_or(i64::MAX), Ordering::SeqCst);
+        }
         if now_ms < self.next_due.load(Ordering::SeqCst) {
             return Ok(0);
         }
-        let _guard = self.lock();
+        let _guard = self.lock()?;
         let mut applied = 0;
+        let mut conflicts = 0;
         loop {
             let due = self.store.due(now_ms, 256).map_err(store_error)?;
             if due.is_empty() {
                 break;
             }
+            let moved = due.len();
+            let mut steps = 0;
             let mut batch = Vec::with_capacity(due.len());
             for rec in due {
-                applied += 1;
-                batch.push(self.advance(rec, now_ms)?);
+                batch.push(self.advance(rec, now_ms, &mut steps)?);
             }
-            self.store.apply(batch).map_err(store_error)?;
+            match self.store.apply(batch) {
+                Ok(_) => {
+                    applied += moved;
+                    self.transitions.fetch_add(steps, Ordering::Relaxed);
+                }
+                // Someone else moved a record first (a writer that does not
+                // take the write lock): nothing of this round was applied.
+                // Read again what is still due; after a few tries leave it
+                // to the next catch-up rather than fail the request.
+                Err(StoreError::Conflict { kind, id }) => {
+                    conflicts += 1;
+                    if conflicts > 3 {
+                        tracing::warn!(kind, id = %id, "lifecycle catch-up keeps losing races; deferred");
+                        break;
+                    }
+                    tracing::debug!(kind, id = %id, "lifecycle round lost a race; retrying");
+                }
+                Err(e) => return Err(store_error(e)),
+            }
         }
         let next = self
             .store
@@ -306,21 +359,28 @@ impl Emulator {
     }
 
     /// Runs a record through every rule due by `now_ms` and returns the one write that results.
-    fn advance(&self, rec: Record, now_ms: i64) -> Result<Write, ApiError> {
+    fn advance(&self, rec: Record, now_ms: i64, steps: &mut u64) -> Result<Write, ApiError> {
         let expect = Expect::Version(rec.version);
         let (kind, id) = (rec.kind, rec.id.clone());
-        Ok(match self.advance_record(rec, now_ms)? {
+        Ok(match self.advance_record(rec, now_ms, steps)? {
             Some(rec) => Write::Put(rec, expect),
             None => Write::Delete { kind, id, expect },
         })
     }
 
     /// The record after every rule due by `now_ms`; `None` when it is purged.
-    fn advance_record(&self, mut rec: Record, now_ms: i64) -> Result<Option<Record>, ApiError> {
+    /// Adds the number of steps taken to `steps`.
+    fn advance_record(
+        &self,
+        mut rec: Record,
+        now_ms: i64,
+        steps: &mut u64,
+    ) -> Result<Option<Record>, ApiError> {
         let mut doc: Option<serde_json::Value> = None;
         while let Some(at) = rec.due_at.filter(|at| *at <= now_ms) {
             match lifecycle::rule(rec.kind, &rec.state, self.settings.timing) {
                 Some((Step::To(next), _)) => {
+                    *steps += 1;
                     if doc.is_none() {
                         doc = Some(serde_json::from_str(&rec.doc).map_err(|e| corrupt(&rec, &e))?);
                     }
@@ -335,7 +395,10 @@ impl Emulator {
                     rec.state = next.to_string();
                     rec.due_at = lifecycle::due_after(rec.kind, next, at, self.settings.timing);
                 }
-                Some((Step::Purge, _)) => return Ok(None),
+                Some((Step::Purge, _)) => {
+                    *steps += 1;
+                    return Ok(None);
+                }
                 None => rec.due_at = None,
             }
         }

@@ -147,7 +147,7 @@ pub(crate) fn tag_resource(
     input: TagResourceRequest,
 ) -> Result<TagResourceResponse, ApiError> {
     check_request(&input.tags)?;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, doc) = resolve(svc, cx, &input.resource_arn)?;
     let mut tags = tags_of(&doc);
     for t in input.tags {
@@ -172,7 +172,7 @@ pub(crate) fn untag_resource(
     if let Some(k) = input.tag_keys.iter().find(|k| is_reserved(k)) {
         return Err(reserved_error(k));
     }
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, doc) = resolve(svc, cx, &input.resource_arn)?;
     let mut tags = tags_of(&doc);
     tags.retain(|t| !input.tag_keys.contains(&t.key));

@@ -442,7 +442,7 @@ fn create_vif(
             "ownerAccount {owner} is not valid."
         )));
     }
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let port = load_port(svc, cx, connection_id)?;
     if mtu > 1500 && !port.jumbo {
         return Err(ApiError::client(format!(
@@ -762,7 +762,7 @@ fn confirm(
     vgw: Option<String>,
     dxgw: Option<String>,
 ) -> Result<VirtualInterfaceState, ApiError> {
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_vif(svc, cx, id, false)?;
     if VifType::of(&doc.wire) != ty {
         return Err(ApiError::client(format!(
@@ -866,7 +866,7 @@ pub(crate) fn delete_virtual_interface(
     input: DeleteVirtualInterfaceRequest,
 ) -> Result<DeleteVirtualInterfaceResponse, ApiError> {
     let id = &input.virtual_interface_id;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_vif(svc, cx, id, true)?;
     if matches!(rec.state.as_str(), "deleting" | "deleted" | "rejected") {
         return Ok(DeleteVirtualInterfaceResponse {
@@ -941,7 +941,7 @@ pub(crate) fn associate_virtual_interface(
     input: AssociateVirtualInterfaceRequest,
 ) -> Result<VirtualInterface, ApiError> {
     let id = &input.virtual_interface_id;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_vif(svc, cx, id, true)?;
     if matches!(rec.state.as_str(), "deleting" | "deleted" | "rejected") {
         return Err(ApiError::client(format!(
@@ -993,7 +993,7 @@ pub(crate) fn update_virtual_interface_attributes(
     input: UpdateVirtualInterfaceAttributesRequest,
 ) -> Result<VirtualInterface, ApiError> {
     let id = &input.virtual_interface_id;
-    let _guard = svc.lock();
+    let _guard = svc.lock()?;
     let (rec, mut doc) = load_vif(svc, cx, id, false)?;
     if matches!(rec.state.as_str(), "deleting" | "deleted" | "rejected") {
         return Err(ApiError::client(format!(

@@ -1,6 +1,11 @@
 //! The behaviour every `Store` must have, run against each backend.
+//!
+//! Every contract test runs on SQLite and on PostgreSQL. The PostgreSQL runs
+//! use the server at `DXEMU_TEST_POSTGRES` (a URL), each test in a schema of
+//! its own; without it they are skipped, except under CI, where they fail.
 
 use super::*;
+use std::sync::Barrier;
 
 fn rec(id: &str, account: &str, state: &str) -> Record {
     Record {
@@ -19,7 +24,14 @@ fn rec(id: &str, account: &str, state: &str) -> Record {
     }
 }
 
-pub fn suite(store: &dyn Store) {
+fn put_new(store: &dyn Store, r: Record) -> Record {
+    store
+        .apply(vec![Write::Put(r, Expect::Absent)])
+        .unwrap()
+        .remove(0)
+}
+
+fn basics(store: &dyn Store) {
     // Insert, read back, version starts at 1.
     let a = store
         .apply(vec![Write::Put(
@@ -118,10 +130,241 @@ pub fn suite(store: &dyn Store) {
     assert!(f[0].seq > d.seq);
 }
 
-#[test]
-fn sqlite_in_memory() {
-    suite(&SqliteStore::in_memory().unwrap());
+/// After a reset nothing is left, and sequence numbers keep counting up.
+fn reset_keeps_counting(store: &dyn Store) {
+    let a = put_new(store, rec("dxcon-a", "111111111111", "available"));
+    let mut due = rec("dxcon-b", "111111111111", "requested");
+    due.due_at = Some(5);
+    put_new(store, due);
+    store.reset().unwrap();
+    assert!(store.get(Kind::Connection, "dxcon-a").unwrap().is_none());
+    assert_eq!(store.count(&Query::kind(Kind::Connection)).unwrap(), 0);
+    assert_eq!(store.next_due().unwrap(), None);
+    let again = put_new(store, rec("dxcon-a", "111111111111", "requested"));
+    assert!(again.seq > a.seq);
+    assert_eq!(again.version, 1);
 }
+
+/// A failed precondition anywhere in a batch leaves every record as it was.
+fn batches_are_atomic(store: &dyn Store) {
+    let a = put_new(store, rec("dxcon-a", "111111111111", "available"));
+    let mut changed = a.clone();
+    changed.state = "down".into();
+    let failed = store.apply(vec![
+        Write::Put(changed.clone(), Expect::Version(a.version)),
+        Write::Put(
+            rec("dxcon-new", "111111111111", "requested"),
+            Expect::Absent,
+        ),
+        Write::Delete {
+            kind: Kind::Connection,
+            id: "dxcon-missing".into(),
+            expect: Expect::Version(1),
+        },
+    ]);
+    assert!(matches!(failed, Err(StoreError::Conflict { .. })));
+    assert_eq!(store.get(Kind::Connection, "dxcon-a").unwrap().unwrap(), a);
+    assert!(store.get(Kind::Connection, "dxcon-new").unwrap().is_none());
+
+    // Deleting with Absent expects the record not to be there.
+    let absent_delete = store.apply(vec![Write::Delete {
+        kind: Kind::Connection,
+        id: "dxcon-a".into(),
+        expect: Expect::Absent,
+    }]);
+    assert!(matches!(absent_delete, Err(StoreError::Conflict { .. })));
+    // A stale delete fails too; a current one removes the record.
+    let stale = store.apply(vec![Write::Delete {
+        kind: Kind::Connection,
+        id: "dxcon-a".into(),
+        expect: Expect::Version(a.version + 1),
+    }]);
+    assert!(matches!(stale, Err(StoreError::Conflict { .. })));
+    store
+        .apply(vec![
+            Write::Put(changed, Expect::Version(a.version)),
+            Write::Delete {
+                kind: Kind::Connection,
+                id: "dxcon-a".into(),
+                expect: Expect::Version(a.version + 1),
+            },
+        ])
+        .unwrap();
+    assert!(store.get(Kind::Connection, "dxcon-a").unwrap().is_none());
+}
+
+/// Every field survives a round trip, including absent ones and non-ASCII text.
+fn fields_round_trip(store: &dyn Store) {
+    let mut r = rec("dxvif-a", "111111111111", "pending");
+    r.kind = Kind::VirtualInterface;
+    r.parent = Some("dxcon-p".into());
+    r.location = None;
+    r.link = Some("dxgw-1".into());
+    r.doc = "{\"wire\":{\"name\":\"caf\u{e9} \u{2014} \u{1f680} \\\" '\"},\"x\":null}".into();
+    r.due_at = Some(i64::MAX - 1);
+    let stored = put_new(store, r.clone());
+    let got = store
+        .get(Kind::VirtualInterface, "dxvif-a")
+        .unwrap()
+        .unwrap();
+    assert_eq!(got, stored);
+    assert_eq!(
+        (got.parent, got.location, got.link, got.doc, got.due_at),
+        (r.parent, None, r.link, r.doc, r.due_at)
+    );
+    // The same id under another kind is another record.
+    assert!(store.get(Kind::Connection, "dxvif-a").unwrap().is_none());
+}
+
+/// Parent, link and region filters, and the due listing's limit.
+fn filters_and_limits(store: &dyn Store) {
+    let mut batch = Vec::new();
+    for i in 0..6 {
+        let mut r = rec(&format!("dxvif-{i}"), "111111111111", "available");
+        r.kind = Kind::VirtualInterface;
+        r.parent = Some(
+            if i % 2 == 0 {
+                "dxcon-even"
+            } else {
+                "dxcon-odd"
+            }
+            .into(),
+        );
+        r.link = (i < 2).then(|| "dxgw-1".to_string());
+        r.region = if i == 5 { "eu-west-1" } else { "us-east-1" }.into();
+        r.due_at = Some(100 - i);
+        batch.push(Write::Put(r, Expect::Absent));
+    }
+    store.apply(batch).unwrap();
+    let ids = |q: &Query<'_>| -> Vec<String> {
+        store.list(q).unwrap().into_iter().map(|r| r.id).collect()
+    };
+    let mut q = Query::kind(Kind::VirtualInterface);
+    q.parent = Some("dxcon-even");
+    assert_eq!(ids(&q), ["dxvif-0", "dxvif-2", "dxvif-4"]);
+    let mut q = Query::kind(Kind::VirtualInterface);
+    q.link = Some("dxgw-1");
+    assert_eq!(ids(&q), ["dxvif-0", "dxvif-1"]);
+    let mut q = Query::kind(Kind::VirtualInterface);
+    q.region = Some("eu-west-1");
+    assert_eq!(ids(&q), ["dxvif-5"]);
+    q.region = Some("us-east-1");
+    q.exclude_states = &["available", "deleted"];
+    assert!(ids(&q).is_empty());
+    assert_eq!(
+        store.count(&Query::kind(Kind::VirtualInterface)).unwrap(),
+        6
+    );
+    assert_eq!(store.count(&Query::kind(Kind::Connection)).unwrap(), 0);
+    let due: Vec<_> = store
+        .due(97, 2)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(due, ["dxvif-5", "dxvif-4"]);
+    assert_eq!(store.next_due().unwrap(), Some(95));
+}
+
+/// Counts the writers that won; any error but a conflict fails the test.
+fn winners(results: Vec<StoreResult<Vec<Record>>>) -> usize {
+    results
+        .into_iter()
+        .filter(|r| match r {
+            Ok(_) => true,
+            Err(StoreError::Conflict { .. }) => false,
+            Err(e) => panic!("unexpected error {e}"),
+        })
+        .count()
+}
+
+/// Of many writers racing on one precondition, exactly one wins.
+fn racing_writers_one_wins(store: &dyn Store) {
+    const N: usize = 8;
+    let barrier = Barrier::new(N);
+    let race = |make: &(dyn Fn(usize) -> Write + Sync)| {
+        std::thread::scope(|s| {
+            let tasks: Vec<_> = (0..N)
+                .map(|i| {
+                    let barrier = &barrier;
+                    s.spawn(move || {
+                        let w = make(i);
+                        barrier.wait();
+                        store.apply(vec![w])
+                    })
+                })
+                .collect();
+            winners(tasks.into_iter().map(|t| t.join().unwrap()).collect())
+        })
+    };
+    let created = race(&|i| {
+        let mut r = rec("dxcon-race", "111111111111", "requested");
+        r.doc = format!("{{\"writer\":{i}}}");
+        Write::Put(r, Expect::Absent)
+    });
+    assert_eq!(created, 1);
+
+    let base = store.get(Kind::Connection, "dxcon-race").unwrap().unwrap();
+    let updated = race(&|i| {
+        let mut r = base.clone();
+        r.state = format!("state-{i}");
+        Write::Put(r, Expect::Version(base.version))
+    });
+    assert_eq!(updated, 1);
+    let after = store.get(Kind::Connection, "dxcon-race").unwrap().unwrap();
+    assert_eq!(after.version, base.version + 1);
+
+    let deleted = race(&|_| Write::Delete {
+        kind: Kind::Connection,
+        id: "dxcon-race".into(),
+        expect: Expect::Version(after.version),
+    });
+    assert_eq!(deleted, 1);
+    assert!(store.get(Kind::Connection, "dxcon-race").unwrap().is_none());
+}
+
+/// Runs each named contract test on every backend.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(&super::SqliteStore::in_memory().unwrap());
+                }
+            )*
+        }
+        /// A file-backed store reads through its separate reader connections.
+        mod on_sqlite_file {
+            $(
+                #[test]
+                fn $name() {
+                    let dir = tempfile::tempdir().unwrap();
+                    super::$name(&super::SqliteStore::open(&dir.path().join("c.db")).unwrap());
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(pg) = super::pg::fresh() {
+                        super::$name(&pg.store);
+                    }
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    basics,
+    reset_keeps_counting,
+    batches_are_atomic,
+    fields_round_trip,
+    filters_and_limits,
+    racing_writers_one_wins,
+);
 
 #[test]
 fn sqlite_file_survives_reopen() {
@@ -129,9 +372,157 @@ fn sqlite_file_survives_reopen() {
     let path = dir.path().join("dxemu.db");
     {
         let s = SqliteStore::open(&path).unwrap();
-        suite(&s);
+        basics(&s);
     }
     let s = SqliteStore::open(&path).unwrap();
     let got = s.get(Kind::Connection, "dxcon-a").unwrap().unwrap();
     assert_eq!(got.state, "available");
+    assert!(!s.shared());
+    assert!(s.lock_writes().unwrap().is_none());
+}
+
+/// Throwaway PostgreSQL schemas for the tests.
+pub(crate) mod pg {
+    use super::super::PostgresStore;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A store in a schema of its own, dropped with it.
+    pub struct Fresh {
+        pub store: PostgresStore,
+        pub url: String,
+        pub schema: String,
+    }
+
+    impl Fresh {
+        /// Another store (as another process would open it) on the same schema.
+        pub fn reopen(&self) -> PostgresStore {
+            PostgresStore::connect_in_schema(&self.url, &self.schema).unwrap()
+        }
+    }
+
+    impl Drop for Fresh {
+        fn drop(&mut self) {
+            if let Ok(mut c) = ::postgres::Client::connect(&self.url, ::postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+            }
+        }
+    }
+
+    /// The test server's URL; `None` (after saying so) when there is none
+    /// outside CI. Under CI a missing server fails the test.
+    pub fn url() -> Option<String> {
+        match std::env::var("DXEMU_TEST_POSTGRES") {
+            Ok(url) if !url.is_empty() => Some(url),
+            _ if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) => {
+                panic!(
+                    "CI is set but DXEMU_TEST_POSTGRES is not: the PostgreSQL store tests \
+                     must run in CI (scripts/test starts a server)"
+                )
+            }
+            _ => {
+                eprintln!(
+                    "skipped: set DXEMU_TEST_POSTGRES=postgres://… to run the PostgreSQL store tests"
+                );
+                None
+            }
+        }
+    }
+
+    /// A store in a new, empty schema.
+    pub fn fresh() -> Option<Fresh> {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let url = url()?;
+        let schema = format!(
+            "dxemu_test_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst),
+            fastrand::u32(..)
+        );
+        let store = PostgresStore::connect_in_schema(&url, &schema).unwrap();
+        Some(Fresh { store, url, schema })
+    }
+}
+
+/// Two stores on one schema, as two processes would have: each sees the
+/// other's writes, and sequence numbers are shared.
+#[test]
+fn postgres_stores_share_state() {
+    let Some(pg) = pg::fresh() else { return };
+    let other = pg.reopen();
+    assert!(pg.store.shared());
+    let a = put_new(&pg.store, rec("dxcon-a", "111111111111", "requested"));
+    let seen = other.get(Kind::Connection, "dxcon-a").unwrap().unwrap();
+    assert_eq!(seen, a);
+    let mut upd = seen.clone();
+    upd.state = "available".into();
+    other
+        .apply(vec![Write::Put(upd, Expect::Version(1))])
+        .unwrap();
+    // The first store's stale view fails its precondition.
+    let mut stale = a.clone();
+    stale.state = "down".into();
+    assert!(matches!(
+        pg.store.apply(vec![Write::Put(stale, Expect::Version(1))]),
+        Err(StoreError::Conflict { .. })
+    ));
+    let b = put_new(&other, rec("dxcon-b", "111111111111", "requested"));
+    assert!(b.seq > a.seq);
+    assert_eq!(pg.store.count(&Query::kind(Kind::Connection)).unwrap(), 2);
+}
+
+/// The write lock excludes holders of other stores on the same schema.
+#[test]
+fn postgres_write_lock_spans_stores() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let Some(pg) = pg::fresh() else { return };
+    let other = pg.reopen();
+    let guard = pg
+        .store
+        .lock_writes()
+        .unwrap()
+        .expect("postgres has a write lock");
+    let acquired = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let t = s.spawn(|| {
+            let g = other.lock_writes().unwrap();
+            acquired.store(true, Ordering::SeqCst);
+            drop(g);
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(!acquired.load(Ordering::SeqCst), "lock taken twice");
+        drop(guard);
+        t.join().unwrap();
+    });
+    assert!(acquired.load(Ordering::SeqCst));
+    // And it can be taken again afterwards.
+    drop(pg.store.lock_writes().unwrap());
+}
+
+/// Processes starting together on an empty schema migrate it exactly once.
+#[test]
+fn postgres_migrations_run_once() {
+    let Some(pg) = pg::fresh() else { return };
+    let url = pg.url.clone();
+    let schema = format!("{}_m", pg.schema);
+    let stores: Vec<_> = std::thread::scope(|s| {
+        let tasks: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| PostgresStore::connect_in_schema(&url, &schema)))
+            .collect();
+        tasks.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    for s in &stores {
+        assert!(s.is_ok(), "{:?}", s.as_ref().err());
+    }
+    let mut c = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+    let rows = c
+        .query(
+            &format!("SELECT version FROM {schema}.dxemu_migrations ORDER BY version"),
+            &[],
+        )
+        .unwrap();
+    let versions: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(versions, [1]);
+    drop(stores);
+    c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
 }

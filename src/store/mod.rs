@@ -5,8 +5,10 @@
 //! the service layer owns. Every write is a batch applied atomically, each item
 //! with a precondition, so multi-record operations stay consistent.
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Resource families the store keeps.
@@ -150,6 +152,13 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Anything held for its effect when dropped.
+pub trait Held {}
+impl<T> Held for T {}
+
+/// A store's cross-process write lock, released when dropped.
+pub type WriteGuard<'a> = Box<dyn Held + 'a>;
+
 /// The storage contract every backend implements. Calls are synchronous and
 /// short; the HTTP layer runs them on blocking threads.
 pub trait Store: Send + Sync {
@@ -170,6 +179,16 @@ pub trait Store: Send + Sync {
     /// may write to it), which turns off caching of answers.
     fn generation(&self) -> Option<u64> {
         None
+    }
+    /// Whether other processes write to this store too, so nothing read
+    /// earlier (such as the next due time) can be assumed still current.
+    fn shared(&self) -> bool {
+        false
+    }
+    /// Takes the lock that serialises read-check-write sequences across
+    /// processes; `None` when the store has one process only.
+    fn lock_writes(&self) -> StoreResult<Option<WriteGuard<'_>>> {
+        Ok(None)
     }
 }
 

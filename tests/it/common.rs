@@ -10,6 +10,8 @@ pub const OTHER: &str = "222222222222";
 pub struct TestServer {
     pub endpoint: String,
     stop: Option<oneshot::Sender<()>>,
+    /// The PostgreSQL server and schema this server's state is in, if any.
+    schema: Option<(String, String)>,
 }
 
 impl TestServer {
@@ -26,8 +28,37 @@ impl TestServer {
     }
 
     /// A server whose time only moves when the test advances `clock`.
-    pub async fn start_on(args: ServeArgs, clock: std::sync::Arc<dyn dxemu::clock::Clock>) -> Self {
-        let app = dxemu::App::build_with_clock(&args, clock).expect("app builds");
+    ///
+    /// With `DXEMU_IT_POSTGRES` set to a server URL, in-memory servers run on
+    /// PostgreSQL instead, each in a schema of its own, so this whole suite can
+    /// run against that store.
+    pub async fn start_on(
+        mut args: ServeArgs,
+        clock: std::sync::Arc<dyn dxemu::clock::Clock>,
+    ) -> Self {
+        let mut schema = None;
+        if let Ok(url) = std::env::var("DXEMU_IT_POSTGRES")
+            && !url.is_empty()
+            && args.in_memory
+        {
+            let (store_url, name) = {
+                let url = url.clone();
+                tokio::task::spawn_blocking(move || fresh_schema(&url))
+                    .await
+                    .expect("schema")
+            };
+            args.in_memory = false;
+            args.store = Some(store_url);
+            schema = Some((url, name));
+        }
+        // Opening a PostgreSQL store blocks: not on an async thread.
+        let app = {
+            let args = args.clone();
+            tokio::task::spawn_blocking(move || dxemu::App::build_with_clock(&args, clock))
+                .await
+                .expect("build task")
+                .expect("app builds")
+        };
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .expect("bind");
@@ -42,6 +73,7 @@ impl TestServer {
         Self {
             endpoint,
             stop: Some(stop),
+            schema,
         }
     }
 
@@ -67,7 +99,38 @@ impl Drop for TestServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        if let Some((url, schema)) = self.schema.take() {
+            // The blocking client cannot run on an async thread.
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut c) = postgres::Client::connect(&url, postgres::NoTls) {
+                    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                }
+            })
+            .join();
+        }
     }
+}
+
+/// A URL of the PostgreSQL server at `url` whose tables go in a new, empty
+/// schema, and the schema's name.
+fn fresh_schema(url: &str) -> (String, String) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let schema = format!(
+        "dxemu_it_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst),
+        fastrand::u32(..)
+    );
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .expect("create schema");
+    let sep = if url.contains('?') { '&' } else { '?' };
+    (
+        format!("{url}{sep}options=-c%20search_path%3D{schema}"),
+        schema,
+    )
 }
 
 /// The error code and message of a failed SDK call.
