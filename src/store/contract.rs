@@ -323,6 +323,46 @@ fn racing_writers_one_wins(store: &dyn Store) {
     assert!(store.get(Kind::Connection, "dxcon-race").unwrap().is_none());
 }
 
+/// Strings clients can send (NUL, backslashes, escapes, non-ASCII) are kept
+/// exactly and never match one another.
+fn awkward_strings_round_trip(store: &dyn Store) {
+    let ids = [
+        "vgw-a\0b",
+        "vgw-a\\0b",
+        "vgw-a\\b",
+        "vgw-\\",
+        "vgw-\u{202e}é",
+    ];
+    for id in ids {
+        let mut r = rec(id, "111111111111", "available");
+        r.link = Some(format!("{id}-link"));
+        r.parent = Some(id.to_string());
+        put_new(store, r);
+    }
+    for id in ids {
+        let got = store.get(Kind::Connection, id).unwrap().unwrap();
+        assert_eq!(got.id, id);
+        assert_eq!(got.link.as_deref(), Some(format!("{id}-link").as_str()));
+        let mut q = Query::kind(Kind::Connection);
+        q.parent = Some(id);
+        let listed = store.list(&q).unwrap();
+        assert_eq!(listed.len(), 1, "{id:?}");
+        assert_eq!(listed[0].id, id);
+    }
+    assert!(store.get(Kind::Connection, "vgw-a").unwrap().is_none());
+    assert!(store.get(Kind::Connection, "vgw-a\0").unwrap().is_none());
+    let gone = store.get(Kind::Connection, ids[0]).unwrap().unwrap();
+    store
+        .apply(vec![Write::Delete {
+            kind: Kind::Connection,
+            id: ids[0].into(),
+            expect: Expect::Version(gone.version),
+        }])
+        .unwrap();
+    assert!(store.get(Kind::Connection, ids[0]).unwrap().is_none());
+    assert!(store.get(Kind::Connection, ids[1]).unwrap().is_some());
+}
+
 /// Runs each named contract test on every backend.
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
@@ -364,6 +404,7 @@ contract!(
     fields_round_trip,
     filters_and_limits,
     racing_writers_one_wins,
+    awkward_strings_round_trip,
 );
 
 #[test]

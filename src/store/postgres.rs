@@ -293,19 +293,58 @@ fn parse(url: &str) -> StoreResult<Config> {
         .map_err(|e: postgres::Error| StoreError::Backend(format!("bad store URL: {e}")))
 }
 
+/// PostgreSQL text cannot hold NUL, which client input can: envelope strings
+/// are stored with `\` written `\\` and NUL written `\0`, a one-to-one
+/// encoding, so lookups of such ids simply match nothing or themselves.
+/// (Documents are JSON, where NUL is always escaped already.)
+fn enc(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['\\', '\0']) {
+        return s.into();
+    }
+    s.replace('\\', "\\\\").replace('\0', "\\0").into()
+}
+
+fn enc_opt(s: &Option<String>) -> Option<std::borrow::Cow<'_, str>> {
+    s.as_deref().map(enc)
+}
+
+fn dec(s: String) -> String {
+    if !s.contains('\\') {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('0') => out.push('\0'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+fn dec_opt(s: Option<String>) -> Option<String> {
+    s.map(dec)
+}
+
 fn row_to_record(row: &Row) -> Result<Record, StoreError> {
     let kind: String = row.get(1);
     Ok(Record {
         seq: row.get(0),
         kind: Kind::parse(&kind)
             .ok_or_else(|| StoreError::Backend(format!("unknown kind {kind} in the store")))?,
-        id: row.get(2),
-        account: row.get(3),
-        region: row.get(4),
-        state: row.get(5),
-        parent: row.get(6),
-        location: row.get(7),
-        link: row.get(8),
+        id: dec(row.get(2)),
+        account: dec(row.get(3)),
+        region: dec(row.get(4)),
+        state: dec(row.get(5)),
+        parent: dec_opt(row.get(6)),
+        location: dec_opt(row.get(7)),
+        link: dec_opt(row.get(8)),
         doc: row.get(9),
         version: row.get(10),
         due_at: row.get(11),
@@ -347,11 +386,15 @@ fn where_clause(q: &Query<'_>) -> (String, Vec<Arg>) {
         ("link", q.link),
     ] {
         if let Some(v) = value {
-            push(&mut sql, &format!("{column} ="), Arg::Text(v.to_string()));
+            push(
+                &mut sql,
+                &format!("{column} ="),
+                Arg::Text(enc(v).into_owned()),
+            );
         }
     }
     for s in q.exclude_states {
-        push(&mut sql, "state <>", Arg::Text(s.to_string()));
+        push(&mut sql, "state <>", Arg::Text(enc(s).into_owned()));
     }
     if let Some(after) = q.after_seq {
         push(&mut sql, "seq >", Arg::Int(after));
@@ -383,6 +426,17 @@ const DELETE: &str = "DELETE FROM resources WHERE kind = $1 AND id = $2 AND vers
 const EXISTS: &str = "SELECT 1 FROM resources WHERE kind = $1 AND id = $2";
 
 /// Applies `batch` in one transaction; a failed precondition rolls it all back.
+/// A record's envelope strings as stored.
+struct Encoded<'a> {
+    id: std::borrow::Cow<'a, str>,
+    account: std::borrow::Cow<'a, str>,
+    region: std::borrow::Cow<'a, str>,
+    state: std::borrow::Cow<'a, str>,
+    parent: Option<std::borrow::Cow<'a, str>>,
+    location: Option<std::borrow::Cow<'a, str>>,
+    link: Option<std::borrow::Cow<'a, str>>,
+}
+
 fn apply_batch(conn: &mut Conn, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
     let st = BatchStatements {
         insert: conn.statement(INSERT).map_err(backend)?,
@@ -396,6 +450,15 @@ fn apply_batch(conn: &mut Conn, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
         match w {
             Write::Put(mut rec, expect) => {
                 let kind = rec.kind.as_str();
+                let e = Encoded {
+                    id: enc(&rec.id),
+                    account: enc(&rec.account),
+                    region: enc(&rec.region),
+                    state: enc(&rec.state),
+                    parent: enc_opt(&rec.parent),
+                    location: enc_opt(&rec.location),
+                    link: enc_opt(&rec.link),
+                };
                 rec.version = match expect {
                     Expect::Absent => 1,
                     Expect::Version(v) => v + 1,
@@ -405,13 +468,13 @@ fn apply_batch(conn: &mut Conn, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
                         &st.insert,
                         &[
                             &kind,
-                            &rec.id,
-                            &rec.account,
-                            &rec.region,
-                            &rec.state,
-                            &rec.parent,
-                            &rec.location,
-                            &rec.link,
+                            &e.id,
+                            &e.account,
+                            &e.region,
+                            &e.state,
+                            &e.parent,
+                            &e.location,
+                            &e.link,
                             &rec.doc,
                             &rec.version,
                             &rec.due_at,
@@ -421,13 +484,13 @@ fn apply_batch(conn: &mut Conn, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
                         &st.update,
                         &[
                             &kind,
-                            &rec.id,
-                            &rec.account,
-                            &rec.region,
-                            &rec.state,
-                            &rec.parent,
-                            &rec.location,
-                            &rec.link,
+                            &e.id,
+                            &e.account,
+                            &e.region,
+                            &e.state,
+                            &e.parent,
+                            &e.location,
+                            &e.link,
                             &rec.doc,
                             &rec.version,
                             &rec.due_at,
@@ -449,11 +512,11 @@ fn apply_batch(conn: &mut Conn, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
             Write::Delete { kind, id, expect } => {
                 let ok = match expect {
                     Expect::Absent => tx
-                        .query_opt(&st.exists, &[&kind.as_str(), &id])
+                        .query_opt(&st.exists, &[&kind.as_str(), &enc(&id)])
                         .map_err(backend)?
                         .is_none(),
                     Expect::Version(v) => {
-                        tx.execute(&st.delete, &[&kind.as_str(), &id, &v])
+                        tx.execute(&st.delete, &[&kind.as_str(), &enc(&id), &v])
                             .map_err(backend)?
                             == 1
                     }
@@ -495,7 +558,7 @@ impl Store for PostgresStore {
             let st = c.statement(&format!(
                 "SELECT {COLUMNS} FROM resources WHERE kind = $1 AND id = $2"
             ))?;
-            c.client.query_opt(&st, &[&kind.as_str(), &id])
+            c.client.query_opt(&st, &[&kind.as_str(), &enc(id)])
         })?;
         row.as_ref().map(row_to_record).transpose()
     }
