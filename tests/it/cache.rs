@@ -3,17 +3,6 @@
 use crate::common::*;
 use aws_sdk_directconnect::types::ConnectionState;
 
-async fn names(dx: &aws_sdk_directconnect::Client) -> Vec<String> {
-    dx.describe_connections()
-        .send()
-        .await
-        .unwrap()
-        .connections()
-        .iter()
-        .map(|c| c.connection_name().unwrap_or_default().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn writes_forced_transitions_and_imports_show_at_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -23,8 +12,11 @@ async fn writes_forced_transitions_and_imports_show_at_once() {
     args.lifecycle = "manual".into();
     let srv = TestServer::start_with(args).await;
     let dx = srv.owner();
-    assert!(names(&dx).await.is_empty());
-    assert!(names(&dx).await.is_empty(), "second read, from the cache");
+    assert!(connection_names(&dx).await.is_empty());
+    assert!(
+        connection_names(&dx).await.is_empty(),
+        "second read, from the cache"
+    );
     let id = dx
         .create_connection()
         .location("EqDC2")
@@ -36,16 +28,20 @@ async fn writes_forced_transitions_and_imports_show_at_once() {
         .connection_id()
         .unwrap()
         .to_string();
-    assert_eq!(names(&dx).await, ["one"]);
+    assert_eq!(connection_names(&dx).await, ["one"]);
     dx.update_connection()
         .connection_id(&id)
         .connection_name("two")
         .send()
         .await
         .unwrap();
-    assert_eq!(names(&dx).await, ["two"]);
+    assert_eq!(connection_names(&dx).await, ["two"]);
     // Another account's identical request is answered for that account.
-    assert!(names(&srv.client(OTHER, "us-east-1")).await.is_empty());
+    assert!(
+        connection_names(&srv.client(OTHER, "us-east-1"))
+            .await
+            .is_empty()
+    );
 
     // A transition forced through the control API shows on the next read.
     let state = |dx: aws_sdk_directconnect::Client, id: String| async move {
@@ -82,5 +78,5 @@ async fn writes_forced_transitions_and_imports_show_at_once() {
         .send()
         .await
         .unwrap();
-    assert!(names(&dx).await.is_empty());
+    assert!(connection_names(&dx).await.is_empty());
 }

@@ -143,3 +143,68 @@ pub fn error_of<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
         err.message().unwrap_or_default().to_string(),
     )
 }
+
+/// A new 1 Gbps connection of the caller at `location`; its id.
+pub async fn connection_at(
+    dx: &aws_sdk_directconnect::Client,
+    location: &str,
+    name: &str,
+) -> String {
+    dx.create_connection()
+        .location(location)
+        .bandwidth("1Gbps")
+        .connection_name(name)
+        .send()
+        .await
+        .unwrap()
+        .connection_id()
+        .unwrap()
+        .to_string()
+}
+
+/// A connection's state as DescribeConnections reports it.
+pub async fn connection_state(
+    dx: &aws_sdk_directconnect::Client,
+    id: &str,
+) -> aws_sdk_directconnect::types::ConnectionState {
+    dx.describe_connections()
+        .connection_id(id)
+        .send()
+        .await
+        .unwrap()
+        .connections()[0]
+        .connection_state()
+        .cloned()
+        .unwrap()
+}
+
+/// The names of the caller's listed connections, in order.
+pub async fn connection_names(dx: &aws_sdk_directconnect::Client) -> Vec<String> {
+    dx.describe_connections()
+        .send()
+        .await
+        .unwrap()
+        .connections()
+        .iter()
+        .map(|c| c.connection_name().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Calls the control API: `GET` without a body, `POST` with one, or `DELETE`.
+pub async fn control(
+    srv: &TestServer,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let client = reqwest::Client::new();
+    let url = format!("{}{path}", srv.endpoint);
+    let req = match (method, body) {
+        ("DELETE", _) => client.delete(url),
+        (_, Some(b)) => client.post(url).body(b.to_string()),
+        (_, None) => client.get(url),
+    };
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+}

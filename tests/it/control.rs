@@ -9,49 +9,11 @@ use aws_sdk_directconnect::types::{
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-/// Calls the control API: `GET` without a body, `POST` with one, or `DELETE`.
-async fn call(srv: &TestServer, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let client = reqwest::Client::new();
-    let url = format!("{}{path}", srv.endpoint);
-    let req = match (method, body) {
-        ("DELETE", _) => client.delete(url),
-        (_, Some(b)) => client.post(url).body(b.to_string()),
-        (_, None) => client.get(url),
-    };
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn new_connection(dx: &aws_sdk_directconnect::Client, name: &str) -> String {
-    dx.create_connection()
-        .location("EqDC2")
-        .bandwidth("10Gbps")
-        .connection_name(name)
-        .send()
-        .await
-        .unwrap()
-        .connection_id()
-        .unwrap()
-        .to_string()
-}
-
-async fn connection_names(dx: &aws_sdk_directconnect::Client) -> Vec<String> {
-    dx.describe_connections()
-        .send()
-        .await
-        .unwrap()
-        .connections()
-        .iter()
-        .map(|c| c.connection_name().unwrap_or_default().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn throttling_is_retried_by_the_sdk_and_counted_down() {
     let srv = TestServer::start().await;
     let dx = srv.owner();
-    let (status, fault) = call(
+    let (status, fault) = control(
         &srv,
         "POST",
         "/_dxemu/faults",
@@ -63,18 +25,18 @@ async fn throttling_is_retried_by_the_sdk_and_counted_down() {
     // Another account and another operation are not affected.
     let other = srv.client(OTHER, "us-east-1");
     assert_eq!(
-        call(&srv, "GET", "/_dxemu/faults", None).await.1["faults"][0]["remaining"],
+        control(&srv, "GET", "/_dxemu/faults", None).await.1["faults"][0]["remaining"],
         2
     );
     other.describe_connections().send().await.unwrap();
     dx.describe_lags().send().await.unwrap();
     // The SDK's standard retry mode (3 attempts) gets through two throttles.
     dx.describe_connections().send().await.unwrap();
-    let (_, listed) = call(&srv, "GET", "/_dxemu/faults", None).await;
+    let (_, listed) = control(&srv, "GET", "/_dxemu/faults", None).await;
     assert_eq!(listed["faults"], json!([]), "a spent fault goes away");
 
     // Raw: the wire answer is AWS's throttling error.
-    call(
+    control(
         &srv,
         "POST",
         "/_dxemu/faults",
@@ -99,7 +61,7 @@ async fn throttling_is_retried_by_the_sdk_and_counted_down() {
 #[tokio::test]
 async fn server_errors_latency_and_clearing() {
     let srv = TestServer::start().await;
-    let (status, _) = call(
+    let (status, _) = control(
         &srv,
         "POST",
         "/_dxemu/faults",
@@ -122,14 +84,14 @@ async fn server_errors_latency_and_clearing() {
     );
 
     // A fault with probability 0 never fires; a latency fault delays the call.
-    call(
+    control(
         &srv,
         "POST",
         "/_dxemu/faults",
         Some(json!({"effect": "server-error", "probability": 0.0})),
     )
     .await;
-    let (_, lat) = call(
+    let (_, lat) = control(
         &srv,
         "POST",
         "/_dxemu/faults",
@@ -141,7 +103,7 @@ async fn server_errors_latency_and_clearing() {
     dx.describe_lags().send().await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(300));
     dx.describe_locations().send().await.unwrap();
-    let (_, listed) = call(&srv, "GET", "/_dxemu/faults", None).await;
+    let (_, listed) = control(&srv, "GET", "/_dxemu/faults", None).await;
     let faults = listed["faults"].as_array().unwrap();
     assert_eq!(faults.len(), 2);
     assert_eq!(faults[0]["fired"], 0, "probability 0 never fires");
@@ -149,11 +111,11 @@ async fn server_errors_latency_and_clearing() {
 
     // One fault is removed by id, the rest all at once.
     let path = format!("/_dxemu/faults/{}", lat["id"]);
-    assert_eq!(call(&srv, "DELETE", &path, None).await.0, 200);
-    assert_eq!(call(&srv, "DELETE", &path, None).await.0, 404);
-    assert_eq!(call(&srv, "DELETE", "/_dxemu/faults", None).await.0, 200);
+    assert_eq!(control(&srv, "DELETE", &path, None).await.0, 200);
+    assert_eq!(control(&srv, "DELETE", &path, None).await.0, 404);
+    assert_eq!(control(&srv, "DELETE", "/_dxemu/faults", None).await.0, 200);
     assert_eq!(
-        call(&srv, "GET", "/_dxemu/faults", None).await.1["faults"],
+        control(&srv, "GET", "/_dxemu/faults", None).await.1["faults"],
         json!([])
     );
 
@@ -165,7 +127,7 @@ async fn server_errors_latency_and_clearing() {
         json!({"effect": "throttle", "probability": 2}),
         json!({"effect": "throttle", "count": 0}),
     ] {
-        let (status, body) = call(&srv, "POST", "/_dxemu/faults", Some(bad.clone())).await;
+        let (status, body) = control(&srv, "POST", "/_dxemu/faults", Some(bad.clone())).await;
         assert_eq!(status, 400, "{bad} → {body}");
         assert_eq!(body["error"], "BadRequest");
     }
@@ -178,7 +140,7 @@ async fn access_keys_and_partners_are_registered_at_run_time() {
     let srv = TestServer::start_with(args).await;
 
     // An access key mapped at run time acts as its account.
-    let (status, _) = call(
+    let (status, _) = control(
         &srv,
         "POST",
         "/_dxemu/accounts/keys",
@@ -187,8 +149,8 @@ async fn access_keys_and_partners_are_registered_at_run_time() {
     .await;
     assert_eq!(status, 200);
     let mapped = srv.client("AKIARUNTIMEKEY", "us-east-1");
-    let id = new_connection(&mapped, "mapped").await;
-    let (_, listed) = call(
+    let id = connection_at(&mapped, "EqDC2", "mapped").await;
+    let (_, listed) = control(
         &srv,
         "GET",
         "/_dxemu/resources?kind=connection&account=333333333333",
@@ -196,7 +158,7 @@ async fn access_keys_and_partners_are_registered_at_run_time() {
     )
     .await;
     assert_eq!(listed["resources"][0]["id"], id.as_str());
-    let (status, _) = call(
+    let (status, _) = control(
         &srv,
         "POST",
         "/_dxemu/accounts/keys",
@@ -221,7 +183,7 @@ async fn access_keys_and_partners_are_registered_at_run_time() {
         msg.contains("is not an authorized Direct Connect partner"),
         "{msg}"
     );
-    let (status, body) = call(
+    let (status, body) = control(
         &srv,
         "POST",
         "/_dxemu/partners",
@@ -230,7 +192,7 @@ async fn access_keys_and_partners_are_registered_at_run_time() {
     .await;
     assert_eq!(status, 200, "{body}");
     try_interconnect().await.unwrap();
-    let (_, accounts) = call(&srv, "GET", "/_dxemu/accounts", None).await;
+    let (_, accounts) = control(&srv, "GET", "/_dxemu/accounts", None).await;
     assert_eq!(accounts["everyAccountIsPartner"], false);
     assert_eq!(accounts["accessKeys"]["AKIARUNTIMEKEY"], "333333333333");
     let names: Vec<&str> = accounts["partners"]
@@ -241,8 +203,8 @@ async fn access_keys_and_partners_are_registered_at_run_time() {
         .collect();
     assert_eq!(names, ["Owner Networks", "Other Fibre"]);
     let path = format!("/_dxemu/partners/{OTHER}");
-    assert_eq!(call(&srv, "DELETE", &path, None).await.0, 200);
-    assert_eq!(call(&srv, "DELETE", &path, None).await.0, 404);
+    assert_eq!(control(&srv, "DELETE", &path, None).await.0, 200);
+    assert_eq!(control(&srv, "DELETE", &path, None).await.0, 404);
     let (code, _) = error_of(try_interconnect().await);
     assert_eq!(code, "DirectConnectClientException");
 }
@@ -251,7 +213,7 @@ async fn access_keys_and_partners_are_registered_at_run_time() {
 async fn bgp_status_is_set_per_peer_and_follows_the_vif() {
     let srv = TestServer::start().await;
     let dx = srv.owner();
-    let conn = new_connection(&dx, "bgp").await;
+    let conn = connection_at(&dx, "EqDC2", "bgp").await;
     let vif = dx
         .create_private_virtual_interface()
         .connection_id(&conn)
@@ -297,37 +259,37 @@ async fn bgp_status_is_set_per_peer_and_follows_the_vif() {
     let peer_id = before[0].0.clone();
 
     let path = format!("/_dxemu/vifs/{vif}/bgp-peers/{peer_id}/status");
-    let (status, body) = call(&srv, "POST", &path, Some(json!({"bgpStatus": "down"}))).await;
+    let (status, body) = control(&srv, "POST", &path, Some(json!({"bgpStatus": "down"}))).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(peers(vif.clone()).await[0].1, Some(BgpStatus::Down));
-    let (status, _) = call(&srv, "POST", &path, Some(json!({"bgpStatus": "up"}))).await;
+    let (status, _) = control(&srv, "POST", &path, Some(json!({"bgpStatus": "up"}))).await;
     assert_eq!(status, 200);
     assert_eq!(peers(vif.clone()).await[0].1, Some(BgpStatus::Up));
 
     // Unknown peers and statuses are refused; a session cannot be up on a VIF that is down.
     let wrong = format!("/_dxemu/vifs/{vif}/bgp-peers/dxpeer-nope/status");
     assert_eq!(
-        call(&srv, "POST", &wrong, Some(json!({"bgpStatus": "down"})))
+        control(&srv, "POST", &wrong, Some(json!({"bgpStatus": "down"})))
             .await
             .0,
         404
     );
     assert_eq!(
-        call(&srv, "POST", &path, Some(json!({"bgpStatus": "flapping"})))
+        control(&srv, "POST", &path, Some(json!({"bgpStatus": "flapping"})))
             .await
             .0,
         400
     );
     let force = format!("/_dxemu/resources/vif/{vif}/state");
     assert_eq!(
-        call(&srv, "POST", &force, Some(json!({"state": "down"})))
+        control(&srv, "POST", &force, Some(json!({"state": "down"})))
             .await
             .0,
         200
     );
     assert_eq!(peers(vif.clone()).await[0].1, Some(BgpStatus::Down));
     let all = format!("/_dxemu/vifs/{vif}/bgp-status");
-    let (status, body) = call(&srv, "POST", &all, Some(json!({"bgpStatus": "up"}))).await;
+    let (status, body) = control(&srv, "POST", &all, Some(json!({"bgpStatus": "up"}))).await;
     assert_eq!(status, 409, "{body}");
 }
 
@@ -362,23 +324,23 @@ async fn a_lag_goes_down_with_its_members_and_comes_back() {
     };
     assert_eq!(state(lag.clone()).await.0, LagState::Available);
     let path = format!("/_dxemu/resources/lag/{lag}/state");
-    let (status, body) = call(&srv, "POST", &path, Some(json!({"state": "down"}))).await;
+    let (status, body) = control(&srv, "POST", &path, Some(json!({"state": "down"}))).await;
     assert_eq!(status, 200, "{body}");
     let (lag_state, members) = state(lag.clone()).await;
     assert_eq!(lag_state, LagState::Down);
     assert_eq!(members, [ConnectionState::Down, ConnectionState::Down]);
     // The control listing (and so the dashboard) reports what DescribeLags does.
-    let (_, listed) = call(&srv, "GET", "/_dxemu/resources?kind=lag", None).await;
+    let (_, listed) = control(&srv, "GET", "/_dxemu/resources?kind=lag", None).await;
     assert_eq!(listed["resources"][0]["state"], "down");
     assert_eq!(
-        call(&srv, "POST", &path, Some(json!({"state": "available"})))
+        control(&srv, "POST", &path, Some(json!({"state": "available"})))
             .await
             .0,
         200
     );
     assert_eq!(state(lag.clone()).await.0, LagState::Available);
     assert_eq!(
-        call(&srv, "POST", &path, Some(json!({"state": "requested"})))
+        control(&srv, "POST", &path, Some(json!({"state": "requested"})))
             .await
             .0,
         409
@@ -389,9 +351,9 @@ async fn a_lag_goes_down_with_its_members_and_comes_back() {
 async fn reset_of_one_account_leaves_the_others() {
     let srv = TestServer::start().await;
     let (owner, other) = (srv.owner(), srv.client(OTHER, "us-east-1"));
-    new_connection(&owner, "mine").await;
-    new_connection(&other, "theirs").await;
-    let (status, body) = call(
+    connection_at(&owner, "EqDC2", "mine").await;
+    connection_at(&other, "EqDC2", "theirs").await;
+    let (status, body) = control(
         &srv,
         "POST",
         "/_dxemu/reset",
@@ -408,7 +370,7 @@ async fn reset_of_one_account_leaves_the_others() {
 async fn state_exports_and_imports_into_another_server() {
     let srv = TestServer::start().await;
     let dx = srv.owner();
-    let conn = new_connection(&dx, "exported").await;
+    let conn = connection_at(&dx, "EqDC2", "exported").await;
     dx.tag_resource()
         .resource_arn(format!(
             "arn:aws:directconnect:us-east-1:{OWNER}:dxcon/{conn}"
@@ -429,7 +391,7 @@ async fn state_exports_and_imports_into_another_server() {
         .send()
         .await
         .unwrap();
-    let (status, export) = call(&srv, "GET", "/_dxemu/state", None).await;
+    let (status, export) = control(&srv, "GET", "/_dxemu/state", None).await;
     assert_eq!(status, 200);
     assert_eq!(export["format"], "dxemu-state/1");
     let kinds: Vec<&str> = export["resources"]
@@ -464,7 +426,7 @@ async fn state_exports_and_imports_into_another_server() {
     );
 
     let fresh = TestServer::start().await;
-    let (status, body) = call(&fresh, "POST", "/_dxemu/state", Some(export.clone())).await;
+    let (status, body) = control(&fresh, "POST", "/_dxemu/state", Some(export.clone())).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["imported"], kinds.len());
     let dx2 = fresh.owner();
@@ -501,13 +463,13 @@ async fn state_exports_and_imports_into_another_server() {
     // Importing replaces, and a bad export changes nothing.
     let mut broken = export.clone();
     broken["resources"][0]["document"]["wire"]["bandwidth"] = json!(42);
-    let (status, body) = call(&fresh, "POST", "/_dxemu/state", Some(broken)).await;
+    let (status, body) = control(&fresh, "POST", "/_dxemu/state", Some(broken)).await;
     assert_eq!(status, 400);
     assert!(
         body["message"].as_str().unwrap().contains("resources[0]"),
         "{body}"
     );
-    let (status, _) = call(
+    let (status, _) = control(
         &fresh,
         "POST",
         "/_dxemu/state",
@@ -541,8 +503,8 @@ async fn a_restart_catches_up_on_transitions_that_fell_due_meanwhile() {
     };
     let id = {
         let srv = TestServer::start_on(args(), clock.clone()).await;
-        let id = new_connection(&srv.owner(), "while-down").await;
-        let (_, listed) = call(&srv, "GET", "/_dxemu/resources?kind=connection", None).await;
+        let id = connection_at(&srv.owner(), "EqDC2", "while-down").await;
+        let (_, listed) = control(&srv, "GET", "/_dxemu/resources?kind=connection", None).await;
         assert_eq!(listed["resources"][0]["state"], "requested");
         id
     };
@@ -551,7 +513,7 @@ async fn a_restart_catches_up_on_transitions_that_fell_due_meanwhile() {
     dxemu::clock::Clock::advance(clock.as_ref(), 3 * 3600 * 1000);
     let srv = TestServer::start_on(args(), clock.clone()).await;
     // The control listing runs no catch-up of its own: the start did it.
-    let (_, listed) = call(&srv, "GET", "/_dxemu/resources?kind=connection", None).await;
+    let (_, listed) = control(&srv, "GET", "/_dxemu/resources?kind=connection", None).await;
     assert_eq!(listed["resources"][0]["id"], id.as_str());
     assert_eq!(listed["resources"][0]["state"], "available");
 }

@@ -4,19 +4,7 @@ use crate::common::*;
 use aws_sdk_directconnect::types::{
     BgpStatus, ConnectionState, NewPrivateVirtualInterface, VirtualInterfaceState,
 };
-use serde_json::{Value, json};
-
-async fn control(srv: &TestServer, path: &str, body: Option<Value>) -> (u16, Value) {
-    let client = reqwest::Client::new();
-    let url = format!("{}{path}", srv.endpoint);
-    let req = match body {
-        Some(b) => client.post(url).body(b.to_string()),
-        None => client.get(url),
-    };
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
+use serde_json::json;
 
 async fn server(mode: &str, scale: f64) -> TestServer {
     let mut args = dxemu::cli::ServeArgs::for_tests();
@@ -25,21 +13,11 @@ async fn server(mode: &str, scale: f64) -> TestServer {
     TestServer::start_with(args).await
 }
 
-async fn state_of(dx: &aws_sdk_directconnect::Client, id: &str) -> ConnectionState {
-    let out = dx
-        .describe_connections()
-        .connection_id(id)
-        .send()
-        .await
-        .unwrap();
-    out.connections()[0].connection_state().cloned().unwrap()
-}
-
 #[tokio::test]
 async fn manual_mode_moves_only_when_told() {
     let srv = server("manual", 1.0).await;
     let dx = srv.owner();
-    let (_, clock) = control(&srv, "/_dxemu/clock", None).await;
+    let (_, clock) = control(&srv, "GET", "/_dxemu/clock", None).await;
     assert_eq!(clock["lifecycle"], "manual");
     let id = dx
         .create_connection()
@@ -55,32 +33,33 @@ async fn manual_mode_moves_only_when_told() {
     // Thirty days later nothing has happened on its own.
     let (status, advanced) = control(
         &srv,
+        "POST",
         "/_dxemu/clock/advance",
         Some(json!({"seconds": 30 * 86400})),
     )
     .await;
     assert_eq!(status, 200, "{advanced}");
-    assert_eq!(state_of(&dx, &id).await, ConnectionState::Requested);
+    assert_eq!(connection_state(&dx, &id).await, ConnectionState::Requested);
     // The LOA is not issued yet.
     let (_, msg) = error_of(dx.describe_loa().connection_id(&id).send().await);
     assert!(msg.contains("not available"), "{msg}");
     // The control API issues the LOA, then brings the port up.
     let path = format!("/_dxemu/resources/connection/{id}/state");
-    let (status, body) = control(&srv, &path, Some(json!({"state": "pending"}))).await;
+    let (status, body) = control(&srv, "POST", &path, Some(json!({"state": "pending"}))).await;
     assert_eq!((status, body["state"].as_str()), (200, Some("pending")));
-    assert_eq!(state_of(&dx, &id).await, ConnectionState::Pending);
-    let (status, body) = control(&srv, &path, Some(json!({"state": "requested"}))).await;
+    assert_eq!(connection_state(&dx, &id).await, ConnectionState::Pending);
+    let (status, body) = control(&srv, "POST", &path, Some(json!({"state": "requested"}))).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (409, Some("InvalidTransition"))
     );
-    control(&srv, &path, Some(json!({"state": "available"}))).await;
-    assert_eq!(state_of(&dx, &id).await, ConnectionState::Available);
+    control(&srv, "POST", &path, Some(json!({"state": "available"}))).await;
+    assert_eq!(connection_state(&dx, &id).await, ConnectionState::Available);
     // A link going down, and coming back.
-    let (status, _) = control(&srv, &path, Some(json!({"state": "down"}))).await;
+    let (status, _) = control(&srv, "POST", &path, Some(json!({"state": "down"}))).await;
     assert_eq!(status, 200);
-    assert_eq!(state_of(&dx, &id).await, ConnectionState::Down);
-    control(&srv, &path, Some(json!({"state": "available"}))).await;
+    assert_eq!(connection_state(&dx, &id).await, ConnectionState::Down);
+    control(&srv, "POST", &path, Some(json!({"state": "available"}))).await;
 
     // A VIF's BGP goes down with it.
     let vif = dx
@@ -100,8 +79,8 @@ async fn manual_mode_moves_only_when_told() {
         .unwrap();
     let vid = vif.virtual_interface_id().unwrap();
     let vpath = format!("/_dxemu/resources/vif/{vid}/state");
-    control(&srv, &vpath, Some(json!({"state": "available"}))).await;
-    let (status, _) = control(&srv, &vpath, Some(json!({"state": "down"}))).await;
+    control(&srv, "POST", &vpath, Some(json!({"state": "available"}))).await;
+    let (status, _) = control(&srv, "POST", &vpath, Some(json!({"state": "down"}))).await;
     assert_eq!(status, 200);
     let v = dx
         .describe_virtual_interfaces()
@@ -119,6 +98,7 @@ async fn manual_mode_moves_only_when_told() {
     // Listing and unknown ids.
     let (_, listed) = control(
         &srv,
+        "POST",
         "/_dxemu/resources?kind=connection&account=111111111111",
         None,
     )
@@ -126,12 +106,13 @@ async fn manual_mode_moves_only_when_told() {
     assert_eq!(listed["resources"].as_array().unwrap().len(), 1);
     let (status, _) = control(
         &srv,
+        "POST",
         "/_dxemu/resources/connection/dxcon-fzzzzzzz/state",
         Some(json!({"state": "pending"})),
     )
     .await;
     assert_eq!(status, 404);
-    let (status, _) = control(&srv, "/_dxemu/resources?kind=nonsense", None).await;
+    let (status, _) = control(&srv, "GET", "/_dxemu/resources?kind=nonsense", None).await;
     assert_eq!(status, 400);
 }
 
@@ -151,12 +132,24 @@ async fn realistic_mode_keeps_aws_order_on_a_scaled_clock() {
         .connection_id()
         .unwrap()
         .to_string();
-    assert_eq!(state_of(&dx, &id).await, ConnectionState::Requested);
+    assert_eq!(connection_state(&dx, &id).await, ConnectionState::Requested);
     // The LOA takes an hour (one scaled second), the cross-connect another.
-    control(&srv, "/_dxemu/clock/advance", Some(json!({"seconds": 1.0}))).await;
-    assert_eq!(state_of(&dx, &id).await, ConnectionState::Pending);
-    control(&srv, "/_dxemu/clock/advance", Some(json!({"seconds": 1.0}))).await;
-    assert_eq!(state_of(&dx, &id).await, ConnectionState::Available);
+    control(
+        &srv,
+        "POST",
+        "/_dxemu/clock/advance",
+        Some(json!({"seconds": 1.0})),
+    )
+    .await;
+    assert_eq!(connection_state(&dx, &id).await, ConnectionState::Pending);
+    control(
+        &srv,
+        "POST",
+        "/_dxemu/clock/advance",
+        Some(json!({"seconds": 1.0})),
+    )
+    .await;
+    assert_eq!(connection_state(&dx, &id).await, ConnectionState::Available);
 }
 
 #[tokio::test]
@@ -170,7 +163,7 @@ async fn reset_forgets_everything() {
         .send()
         .await
         .unwrap();
-    let (status, _) = control(&srv, "/_dxemu/reset", Some(json!({}))).await;
+    let (status, _) = control(&srv, "POST", "/_dxemu/reset", Some(json!({}))).await;
     assert_eq!(status, 200);
     assert!(
         dx.describe_connections()
@@ -180,7 +173,7 @@ async fn reset_forgets_everything() {
             .connections()
             .is_empty()
     );
-    let (_, listed) = control(&srv, "/_dxemu/resources", None).await;
+    let (_, listed) = control(&srv, "GET", "/_dxemu/resources", None).await;
     assert_eq!(listed["resources"], json!([]));
 }
 
@@ -205,7 +198,7 @@ async fn transitions_happen_without_traffic() {
     let mut state = String::new();
     for _ in 0..100 {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        let (_, listed) = control(&srv, "/_dxemu/resources?kind=connection", None).await;
+        let (_, listed) = control(&srv, "GET", "/_dxemu/resources?kind=connection", None).await;
         state = listed["resources"][0]["state"]
             .as_str()
             .unwrap_or_default()

@@ -42,41 +42,12 @@ async fn act(srv: &TestServer, form: &str, origin: Option<&str>) -> (u16, Option
     (resp.status().as_u16(), location)
 }
 
-async fn connection(dx: &aws_sdk_directconnect::Client, name: &str) -> String {
-    connection_at(dx, "EqDC2", name).await
-}
-
-async fn connection_at(dx: &aws_sdk_directconnect::Client, location: &str, name: &str) -> String {
-    dx.create_connection()
-        .location(location)
-        .bandwidth("1Gbps")
-        .connection_name(name)
-        .send()
-        .await
-        .unwrap()
-        .connection_id()
-        .unwrap()
-        .to_string()
-}
-
-async fn state_of(dx: &aws_sdk_directconnect::Client, id: &str) -> ConnectionState {
-    dx.describe_connections()
-        .connection_id(id)
-        .send()
-        .await
-        .unwrap()
-        .connections()[0]
-        .connection_state()
-        .cloned()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn dashboard_shows_resources_and_relations() {
     let srv = TestServer::start().await;
     let dx = srv.owner();
     let other = srv.client(OTHER, "eu-west-1");
-    let conn = connection(&dx, "primary-link").await;
+    let conn = connection_at(&dx, "EqDC2", "primary-link").await;
     let far = connection_at(&other, "EIRCL", "far-away").await;
     let gw = dx
         .create_direct_connect_gateway()
@@ -181,7 +152,7 @@ fn row<'a>(html: &'a str, id: &str) -> &'a str {
 async fn dashboard_escapes_what_it_renders() {
     let srv = TestServer::start().await;
     let dx = srv.owner();
-    let conn = connection(&dx, HOSTILE).await;
+    let conn = connection_at(&dx, "EqDC2", HOSTILE).await;
     dx.create_lag()
         .location("EqDC2")
         .connections_bandwidth("1Gbps")
@@ -208,8 +179,11 @@ async fn dashboard_escapes_what_it_renders() {
 async fn dashboard_actions_move_resources() {
     let srv = TestServer::start().await;
     let dx = srv.owner();
-    let conn = connection(&dx, "to-take-down").await;
-    assert_eq!(state_of(&dx, &conn).await, ConnectionState::Available);
+    let conn = connection_at(&dx, "EqDC2", "to-take-down").await;
+    assert_eq!(
+        connection_state(&dx, &conn).await,
+        ConnectionState::Available
+    );
 
     // "take down": a 303 back to the page, which says what happened once.
     let form = format!("do=state&kind=connection&id={conn}&to=down");
@@ -217,7 +191,7 @@ async fn dashboard_actions_move_resources() {
     assert_eq!(status, 303);
     let location = location.unwrap();
     assert!(location.starts_with("/_dxemu/ui?flash="), "{location}");
-    assert_eq!(state_of(&dx, &conn).await, ConnectionState::Down);
+    assert_eq!(connection_state(&dx, &conn).await, ConnectionState::Down);
     let (_, _, html) = page(&srv, &location).await;
     assert!(html.contains(&format!("connection {conn} is now down")));
     assert!(row(&html, &conn).contains("bring up"));
@@ -231,17 +205,20 @@ async fn dashboard_actions_move_resources() {
     let (_, _, html) = page(&srv, &location.unwrap()).await;
     assert!(html.contains("class=\"flash error\""), "{html}");
     assert!(html.contains("cannot move from down to requested"));
-    assert_eq!(state_of(&dx, &conn).await, ConnectionState::Down);
+    assert_eq!(connection_state(&dx, &conn).await, ConnectionState::Down);
 
     // A form posted from another site is refused; one from the page is not.
     let form = format!("do=state&kind=connection&id={conn}&to=available");
     let (status, _) = act(&srv, &form, Some("http://evil.example")).await;
     assert_eq!(status, 403);
-    assert_eq!(state_of(&dx, &conn).await, ConnectionState::Down);
+    assert_eq!(connection_state(&dx, &conn).await, ConnectionState::Down);
     let own = srv.endpoint.clone();
     let (status, _) = act(&srv, &form, Some(&own)).await;
     assert_eq!(status, 303);
-    assert_eq!(state_of(&dx, &conn).await, ConnectionState::Available);
+    assert_eq!(
+        connection_state(&dx, &conn).await,
+        ConnectionState::Available
+    );
 
     // The clock moves forward; reset forgets everything.
     let before = clock_ms(&srv).await;
