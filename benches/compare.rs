@@ -12,7 +12,9 @@
 //! (reset first) instead of SQLite; DXEMU_BENCH_INSTANCES=N (default 1) runs
 //! N dxemu processes on it, the load's workers spread across them.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
+use common::rss_kib;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,7 +72,6 @@ async fn wait_ready(client: &reqwest::Client, endpoint: &str, started: Instant) 
 /// Starts `instances` dxemu processes on `store` (a PostgreSQL URL) or on a
 /// fresh SQLite data directory.
 async fn start_dxemu(client: &reqwest::Client, store: Option<&str>, instances: usize) -> Server {
-    let bin = std::env::var("DXEMU_BIN").unwrap_or_else(|_| "target/release/dxemu".into());
     let dir = std::env::temp_dir().join(format!("dxemu-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mut server = Server {
@@ -81,14 +82,8 @@ async fn start_dxemu(client: &reqwest::Client, store: Option<&str>, instances: u
     };
     for _ in 0..instances {
         let started = Instant::now();
-        let mut cmd = Command::new(&bin);
-        cmd.args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--max-connections-per-location",
-            "100000",
-        ]);
+        let mut cmd = common::serve_command();
+        cmd.args(["--max-connections-per-location", "100000"]);
         match store {
             Some(url) => cmd.args(["--store", url]),
             None => cmd.arg("--data-dir").arg(&dir),
@@ -97,24 +92,7 @@ async fn start_dxemu(client: &reqwest::Client, store: Option<&str>, instances: u
         if let Ok(extra) = std::env::var("DXEMU_BENCH_ARGS") {
             cmd.args(extra.split_whitespace());
         }
-        let mut child = cmd
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start {bin}: {e} (run cargo build --release first)")
-            });
-        let mut line = String::new();
-        if let Some(out) = child.stdout.take() {
-            BufReader::new(out)
-                .read_line(&mut line)
-                .expect("read endpoint");
-        }
-        let endpoint = line
-            .trim()
-            .trim_start_matches("dxemu listening on ")
-            .to_string();
+        let (child, endpoint) = common::spawn_dxemu(cmd);
         server.children.push(child);
         let start_ms = wait_ready(client, &endpoint, started).await;
         if server.endpoints.is_empty() {
@@ -153,17 +131,6 @@ async fn start_moto(client: &reqwest::Client) -> Option<Server> {
         endpoints: vec![endpoint],
         start_ms,
     })
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 async fn call(

@@ -8,24 +8,14 @@
 //! figure to watch is that it levels off instead of growing with the number
 //! of requests served. Not part of CI.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod common;
+
+use common::rss_kib;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const CLIENTS: u64 = 8;
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 async fn call(
     client: &reqwest::Client,
@@ -107,34 +97,13 @@ async fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(60);
-    let bin = std::env::var("DXEMU_BIN").unwrap_or_else(|_| "target/release/dxemu".into());
     let dir = std::env::temp_dir().join(format!("dxemu-soak-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let mut child = Command::new(&bin)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--max-connections-per-location",
-            "1000000",
-        ])
+    let mut cmd = common::serve_command();
+    cmd.args(["--max-connections-per-location", "1000000"])
         .arg("--data-dir")
-        .arg(&dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {bin}: {e} (run cargo build --release first)"));
-    let mut line = String::new();
-    if let Some(out) = child.stdout.take() {
-        BufReader::new(out)
-            .read_line(&mut line)
-            .expect("read endpoint");
-    }
-    let endpoint = line
-        .trim()
-        .trim_start_matches("dxemu listening on ")
-        .to_string();
+        .arg(&dir);
+    let (mut child, endpoint) = common::spawn_dxemu(cmd);
     let pid = child.id();
     let client = reqwest::Client::new();
     let done = Arc::new(AtomicU64::new(0));
