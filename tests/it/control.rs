@@ -517,3 +517,59 @@ async fn a_restart_catches_up_on_transitions_that_fell_due_meanwhile() {
     assert_eq!(listed["resources"][0]["id"], id.as_str());
     assert_eq!(listed["resources"][0]["state"], "available");
 }
+
+#[tokio::test]
+async fn a_proposal_can_be_expired_on_demand() {
+    let srv = TestServer::start().await;
+    let (owner, other) = (srv.owner(), srv.client(OTHER, "us-east-1"));
+    let gw = owner
+        .create_direct_connect_gateway()
+        .direct_connect_gateway_name("expiring")
+        .send()
+        .await
+        .unwrap()
+        .direct_connect_gateway()
+        .unwrap()
+        .direct_connect_gateway_id()
+        .unwrap()
+        .to_string();
+    let pid = other
+        .create_direct_connect_gateway_association_proposal()
+        .direct_connect_gateway_id(&gw)
+        .direct_connect_gateway_owner_account(OWNER)
+        .gateway_id("tgw-0123456789abcdef0")
+        .send()
+        .await
+        .unwrap()
+        .direct_connect_gateway_association_proposal()
+        .unwrap()
+        .proposal_id()
+        .unwrap()
+        .to_string();
+    let path = format!("/_dxemu/resources/association-proposal/{pid}/state");
+    let (status, body) = control(&srv, "POST", &path, Some(json!({"state": "deleted"}))).await;
+    assert_eq!(status, 200, "{body}");
+    let seen = owner
+        .describe_direct_connect_gateway_association_proposals()
+        .proposal_id(&pid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        seen.direct_connect_gateway_association_proposals()[0]
+            .proposal_state()
+            .map(|s| s.as_str()),
+        Some("deleted")
+    );
+    // An expired proposal cannot be accepted, and cannot come back.
+    let accepted = owner
+        .accept_direct_connect_gateway_association_proposal()
+        .direct_connect_gateway_id(&gw)
+        .proposal_id(&pid)
+        .associated_gateway_owner_account(OTHER)
+        .send()
+        .await;
+    assert!(accepted.is_err());
+    let (status, _) = control(&srv, "POST", &path, Some(json!({"state": "requested"}))).await;
+    assert_eq!(status, 409);
+}
