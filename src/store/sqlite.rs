@@ -27,6 +27,10 @@ CREATE INDEX IF NOT EXISTS resources_parent ON resources (parent) WHERE parent I
 CREATE INDEX IF NOT EXISTS resources_location ON resources (kind, account, region, location, state) WHERE location IS NOT NULL;
 CREATE INDEX IF NOT EXISTS resources_link ON resources (link) WHERE link IS NOT NULL;
 CREATE INDEX IF NOT EXISTS resources_due ON resources (due_at) WHERE due_at IS NOT NULL;
+-- Listings leave deleted resources out; these keep them from scanning the
+-- ones still kept visible by id after a delete.
+CREATE INDEX IF NOT EXISTS resources_live ON resources (kind, account, region, seq) WHERE state <> 'deleted';
+CREATE INDEX IF NOT EXISTS resources_live_location ON resources (kind, account, region, location, state) WHERE state <> 'deleted';
 ";
 
 const COLUMNS: &str =
@@ -188,8 +192,14 @@ fn where_clause(q: &Query<'_>) -> (String, Vec<rusqlite::types::Value>) {
     eq("location", q.location);
     eq("link", q.link);
     for s in q.exclude_states {
-        sql.push_str(" AND state <> ?");
-        args.push(s.to_string().into());
+        // State names are the service's own constants; written as literals
+        // so SQLite can match them to the partial indexes on live resources.
+        if s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            sql.push_str(&format!(" AND state <> '{s}'"));
+        } else {
+            sql.push_str(" AND state <> ?");
+            args.push(s.to_string().into());
+        }
     }
     if let Some(after) = q.after_seq {
         sql.push_str(" AND seq > ?");
