@@ -79,6 +79,10 @@ pub struct ServeArgs {
     #[arg(long, env = "DXEMU_MAX_CLIENT_CONNECTIONS", default_value_t = 1024)]
     pub max_client_connections: usize,
 
+    /// Seconds a client connection may stay silent before it is closed.
+    #[arg(long, env = "DXEMU_IDLE_TIMEOUT", default_value_t = 60.0)]
+    pub idle_timeout: f64,
+
     /// Do not keep answers of read-only calls between writes.
     #[arg(long, env = "DXEMU_NO_READ_CACHE")]
     pub no_read_cache: bool,
@@ -145,6 +149,7 @@ impl ServeArgs {
             max_client_connections: 1024,
             request_timeout: 30.0,
             no_read_cache: false,
+            idle_timeout: 60.0,
             auth: "none".into(),
             credentials: Vec::new(),
             credentials_file: None,
@@ -206,6 +211,19 @@ impl ServeArgs {
                 StartError::Config(format!(
                     "--request-timeout must be a positive number of seconds, got {}",
                     self.request_timeout
+                ))
+            })
+    }
+
+    /// The idle timeout the flags ask for.
+    pub fn idle_timeout(&self) -> Result<std::time::Duration, StartError> {
+        std::time::Duration::try_from_secs_f64(self.idle_timeout)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                StartError::Config(format!(
+                    "--idle-timeout must be a positive number of seconds, got {}",
+                    self.idle_timeout
                 ))
             })
     }

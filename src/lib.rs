@@ -25,6 +25,8 @@ pub struct App {
     pub state: AppState,
     /// Client TCP connections served at once.
     pub max_client_connections: usize,
+    /// How long a client connection may stay silent.
+    pub idle_timeout: std::time::Duration,
 }
 
 impl App {
@@ -73,6 +75,7 @@ impl App {
                 auth: Arc::new(config.auth_config()?),
             },
             max_client_connections: config.max_client_connections.max(1),
+            idle_timeout: config.idle_timeout()?,
         })
     }
 }
@@ -84,7 +87,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let lifecycle = tokio::spawn(run_lifecycle(app.state.clone()));
-    let listener = limit::Limited::new(listener, app.max_client_connections);
+    let listener = limit::Limited::new(listener, app.max_client_connections, app.idle_timeout);
     let served = axum::serve(listener, router(app.state))
         .with_graceful_shutdown(shutdown)
         .await;

@@ -9,6 +9,7 @@
 use super::{ApiError, ErrorCode, Operation};
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// What a fault does to a call it matches.
@@ -127,6 +128,8 @@ pub struct Verdict {
 #[derive(Debug, Default)]
 pub struct Faults {
     inner: Mutex<Registry>,
+    /// Whether any fault is registered: calls skip the lock when none is.
+    any: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -147,6 +150,7 @@ impl Faults {
         let fault = Fault::from_spec(reg.next_id + 1, spec)?;
         reg.next_id += 1;
         reg.faults.push(fault.clone());
+        self.any.store(true, Ordering::SeqCst);
         Ok(fault)
     }
 
@@ -160,17 +164,23 @@ impl Faults {
         let mut reg = self.registry();
         let before = reg.faults.len();
         reg.faults.retain(|f| f.id != id);
+        self.any.store(!reg.faults.is_empty(), Ordering::SeqCst);
         reg.faults.len() != before
     }
 
     /// Removes every fault.
     pub fn clear(&self) {
-        self.registry().faults.clear();
+        let mut reg = self.registry();
+        reg.faults.clear();
+        self.any.store(false, Ordering::SeqCst);
     }
 
     /// Decides what happens to a call of `op` by `account`. Every matching
     /// fault that fires counts the call; a fault whose count runs out goes.
     pub fn check(&self, op: Operation, account: &str) -> Verdict {
+        if !self.any.load(Ordering::SeqCst) {
+            return Verdict::default();
+        }
         let mut reg = self.registry();
         if reg.faults.is_empty() {
             return Verdict::default();
@@ -210,6 +220,7 @@ impl Faults {
             }
         }
         reg.faults.retain(|f| f.remaining != Some(0));
+        self.any.store(!reg.faults.is_empty(), Ordering::SeqCst);
         verdict
     }
 }

@@ -82,3 +82,31 @@ async fn a_request_that_takes_too_long_is_answered_with_a_server_error() {
     // The server goes on answering.
     srv.owner().describe_locations().send().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_silent_connection_is_closed_and_frees_its_place() {
+    use tokio::io::AsyncReadExt;
+    let mut args = dxemu::cli::ServeArgs::for_tests();
+    args.max_client_connections = 1;
+    args.idle_timeout = 0.5;
+    let srv = TestServer::start_with(args).await;
+    let addr = srv.endpoint.trim_start_matches("http://").to_string();
+    // A client that connects and says nothing holds the only place...
+    let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let started = Instant::now();
+    // ...until the server closes it: the read sees the end of the stream.
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(Duration::from_secs(5), silent.read(&mut buf))
+        .await
+        .expect("closed within the timeout")
+        .unwrap_or(0);
+    assert_eq!(n, 0);
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    // Then another client is served.
+    assert_eq!(
+        describe(&srv.endpoint, Duration::from_secs(5))
+            .await
+            .unwrap(),
+        200
+    );
+}
