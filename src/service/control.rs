@@ -375,9 +375,25 @@ impl Control for Emulator {
         }
         let n = batch.len();
         let _guard = self.lock().map_err(internal)?;
-        self.store().reset().map_err(|e| internal(store_error(e)))?;
+        // One atomic batch: everything there now goes, the import comes in,
+        // so a failure leaves the old state whole.
+        let mut all = Vec::with_capacity(n);
+        for kind in Kind::ALL {
+            for rec in self
+                .store()
+                .list(&Query::kind(kind))
+                .map_err(|e| internal(store_error(e)))?
+            {
+                all.push(Write::Delete {
+                    kind,
+                    id: rec.id,
+                    expect: Expect::Version(rec.version),
+                });
+            }
+        }
+        all.extend(batch);
         self.store()
-            .apply(batch)
+            .apply(all)
             .map_err(|e| internal(store_error(e)))?;
         self.reload_due().map_err(internal)?;
         Ok(n)

@@ -460,6 +460,19 @@ async fn state_exports_and_imports_into_another_server() {
         .await
         .unwrap();
 
+    // Importing over the same ids replaces them in one step.
+    let (status, body) = control(&srv, "POST", "/_dxemu/state", Some(export.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    let again = format!(
+        "{:?}",
+        dx.describe_connections()
+            .send()
+            .await
+            .unwrap()
+            .connections()
+    );
+    assert_eq!(before, again);
+
     // Importing replaces, and a bad export changes nothing.
     let mut broken = export.clone();
     broken["resources"][0]["document"]["wire"]["bandwidth"] = json!(42);
