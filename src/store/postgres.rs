@@ -133,9 +133,17 @@ impl PostgresStore {
         }
         let mut config = parse(url)?;
         let mut client = config.connect(NoTls).map_err(backend)?;
-        client
-            .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+        // CREATE SCHEMA IF NOT EXISTS is not safe against a concurrent one
+        // (both may try to insert it): processes starting together take turns.
+        let mut tx = client.transaction().map_err(backend)?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+            &[&LOCK_MIGRATE, &schema],
+        )
+        .map_err(backend)?;
+        tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
             .map_err(backend)?;
+        tx.commit().map_err(backend)?;
         drop(client);
         config.options(&format!("-c search_path={schema}"));
         Self::from_config(config)
