@@ -204,28 +204,12 @@ impl ServeArgs {
 
     /// The request timeout the flags ask for.
     pub fn request_timeout(&self) -> Result<std::time::Duration, StartError> {
-        std::time::Duration::try_from_secs_f64(self.request_timeout)
-            .ok()
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| {
-                StartError::Config(format!(
-                    "--request-timeout must be a positive number of seconds, got {}",
-                    self.request_timeout
-                ))
-            })
+        positive_secs("--request-timeout", self.request_timeout)
     }
 
     /// The idle timeout the flags ask for.
     pub fn idle_timeout(&self) -> Result<std::time::Duration, StartError> {
-        std::time::Duration::try_from_secs_f64(self.idle_timeout)
-            .ok()
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| {
-                StartError::Config(format!(
-                    "--idle-timeout must be a positive number of seconds, got {}",
-                    self.idle_timeout
-                ))
-            })
+        positive_secs("--idle-timeout", self.idle_timeout)
     }
 
     /// The configured partner accounts and their names.
@@ -328,4 +312,16 @@ impl ServeArgs {
         }
         Ok(map)
     }
+}
+
+/// A flag's positive number of seconds as a duration.
+fn positive_secs(flag: &str, secs: f64) -> Result<std::time::Duration, StartError> {
+    std::time::Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            StartError::Config(format!(
+                "{flag} must be a positive number of seconds, got {secs}"
+            ))
+        })
 }

@@ -298,15 +298,11 @@ async fn advance(State(state): State<AppState>, body: Bytes) -> Response {
         );
     }
     let now = state.clock.now_ms();
-    let backend = state.backend.clone();
-    match tokio::task::spawn_blocking(move || backend.catch_up_to(now)).await {
-        Ok(Ok(applied)) => reply(
-            StatusCode::OK,
-            json!({ "nowMs": now, "transitionsApplied": applied }),
-        ),
-        Ok(Err(e)) => control_error(e),
-        Err(e) => control_error(ControlError::Internal(e.to_string())),
-    }
+    blocking(&state, move |c| {
+        let applied = c.catch_up_to(now)?;
+        Ok(json!({ "nowMs": now, "transitionsApplied": applied }))
+    })
+    .await
 }
 
 /// `kind=connection&account=…&region=…`, all optional (values are plain ids).
@@ -340,16 +336,11 @@ async fn resources(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Re
         None => None,
     };
     let (account, region) = (get("account"), get("region"));
-    let backend = state.backend.clone();
-    let listed = tokio::task::spawn_blocking(move || {
-        backend.resources(kind, account.as_deref(), region.as_deref())
+    blocking(&state, move |c| {
+        let list = c.resources(kind, account.as_deref(), region.as_deref())?;
+        Ok(json!({ "resources": list }))
     })
-    .await;
-    match listed {
-        Ok(Ok(list)) => reply(StatusCode::OK, json!({ "resources": list })),
-        Ok(Err(e)) => control_error(e),
-        Err(e) => control_error(ControlError::Internal(e.to_string())),
-    }
+    .await
 }
 
 async fn force_state(
@@ -380,12 +371,7 @@ async fn force_state(
         );
     };
     let now = state.clock.now_ms();
-    let backend = state.backend.clone();
-    match tokio::task::spawn_blocking(move || backend.force_state(kind, &id, &target, now)).await {
-        Ok(Ok(summary)) => reply(StatusCode::OK, json!(summary)),
-        Ok(Err(e)) => control_error(e),
-        Err(e) => control_error(ControlError::Internal(e.to_string())),
-    }
+    blocking(&state, move |c| c.force_state(kind, &id, &target, now)).await
 }
 
 /// Forgets everything, or one account's resources with `{"account": "…"}`.

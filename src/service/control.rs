@@ -97,6 +97,32 @@ impl Emulator {
     }
 }
 
+impl Emulator {
+    /// Every stored record of every kind, of one account or of all.
+    fn every_record(&self, account: Option<&str>) -> Result<Vec<Record>, ControlError> {
+        let mut all = Vec::new();
+        for kind in Kind::ALL {
+            let mut q = Query::kind(kind);
+            q.account = account;
+            all.extend(
+                self.store()
+                    .list(&q)
+                    .map_err(|e| internal(store_error(e)))?,
+            );
+        }
+        Ok(all)
+    }
+}
+
+/// The write that removes `rec`, if it is still at its version.
+fn deletion(rec: Record) -> Write {
+    Write::Delete {
+        kind: rec.kind,
+        id: rec.id,
+        expect: Expect::Version(rec.version),
+    }
+}
+
 fn internal(e: crate::api::ApiError) -> ControlError {
     ControlError::Internal(e.message)
 }
@@ -195,22 +221,11 @@ impl Control for Emulator {
 
     fn reset_account(&self, account: &str) -> Result<usize, ControlError> {
         let _guard = self.lock().map_err(internal)?;
-        let mut batch = Vec::new();
-        for kind in Kind::ALL {
-            let mut q = Query::kind(kind);
-            q.account = Some(account);
-            for rec in self
-                .store()
-                .list(&q)
-                .map_err(|e| internal(store_error(e)))?
-            {
-                batch.push(Write::Delete {
-                    kind,
-                    id: rec.id,
-                    expect: Expect::Version(rec.version),
-                });
-            }
-        }
+        let batch: Vec<Write> = self
+            .every_record(Some(account))?
+            .into_iter()
+            .map(deletion)
+            .collect();
         let n = batch.len();
         self.store()
             .apply(batch)
@@ -315,14 +330,7 @@ impl Control for Emulator {
 
     fn export(&self) -> Result<Vec<ExportedResource>, ControlError> {
         let _guard = self.lock().map_err(internal)?;
-        let mut all = Vec::new();
-        for kind in Kind::ALL {
-            all.extend(
-                self.store()
-                    .list(&Query::kind(kind))
-                    .map_err(|e| internal(store_error(e)))?,
-            );
-        }
+        let mut all = self.every_record(None)?;
         all.sort_by_key(|r| r.seq);
         all.into_iter()
             .map(|rec| {
@@ -377,20 +385,7 @@ impl Control for Emulator {
         let _guard = self.lock().map_err(internal)?;
         // One atomic batch: everything there now goes, the import comes in,
         // so a failure leaves the old state whole.
-        let mut all = Vec::with_capacity(n);
-        for kind in Kind::ALL {
-            for rec in self
-                .store()
-                .list(&Query::kind(kind))
-                .map_err(|e| internal(store_error(e)))?
-            {
-                all.push(Write::Delete {
-                    kind,
-                    id: rec.id,
-                    expect: Expect::Version(rec.version),
-                });
-            }
-        }
+        let mut all: Vec<Write> = self.every_record(None)?.into_iter().map(deletion).collect();
         all.extend(batch);
         self.store()
             .apply(all)

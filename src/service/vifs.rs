@@ -935,6 +935,16 @@ pub(crate) fn describe_virtual_interfaces(
     })
 }
 
+/// Refuses changes to a VIF that is being deleted, deleted or rejected.
+fn require_live(id: &str, state: &str) -> Result<(), ApiError> {
+    if matches!(state, "deleting" | "deleted" | "rejected") {
+        return Err(ApiError::client(format!(
+            "Virtual interface {id} is in state {state}."
+        )));
+    }
+    Ok(())
+}
+
 pub(crate) fn associate_virtual_interface(
     svc: &Emulator,
     cx: &RequestContext,
@@ -943,12 +953,7 @@ pub(crate) fn associate_virtual_interface(
     let id = &input.virtual_interface_id;
     let _guard = svc.lock()?;
     let (rec, mut doc) = load_vif(svc, cx, id, true)?;
-    if matches!(rec.state.as_str(), "deleting" | "deleted" | "rejected") {
-        return Err(ApiError::client(format!(
-            "Virtual interface {id} is in state {}.",
-            rec.state
-        )));
-    }
+    require_live(id, &rec.state)?;
     let target = load_port(svc, cx, &input.connection_id)?;
     let current = doc.wire.connection_id.clone().unwrap_or_default();
     if current == target.id {
@@ -995,12 +1000,7 @@ pub(crate) fn update_virtual_interface_attributes(
     let id = &input.virtual_interface_id;
     let _guard = svc.lock()?;
     let (rec, mut doc) = load_vif(svc, cx, id, false)?;
-    if matches!(rec.state.as_str(), "deleting" | "deleted" | "rejected") {
-        return Err(ApiError::client(format!(
-            "Virtual interface {id} is in state {}.",
-            rec.state
-        )));
-    }
+    require_live(id, &rec.state)?;
     let ty = VifType::of(&doc.wire);
     if let Some(mtu) = input.mtu {
         if !ty.mtus().contains(&mtu) {
