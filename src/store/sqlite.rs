@@ -36,6 +36,10 @@ CREATE INDEX IF NOT EXISTS resources_live_location ON resources (kind, account, 
 const COLUMNS: &str =
     "seq, kind, id, account, region, state, parent, location, link, doc, version, due_at";
 
+/// Prepared statements kept per connection: every write statement plus the
+/// distinct listings the service runs.
+const STATEMENT_CACHE: usize = 128;
+
 /// Read connections of a file-backed store (WAL lets them read while one writes).
 const READERS: usize = 4;
 
@@ -74,6 +78,7 @@ impl SqliteStore {
             reader
                 .pragma_update(None, "query_only", "ON")
                 .map_err(backend)?;
+            reader.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
             store.readers.push(Mutex::new(reader));
         }
         Ok(store)
@@ -88,6 +93,7 @@ impl SqliteStore {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Self {
             conn: Mutex::new(conn),
             readers: Vec::new(),
@@ -151,13 +157,11 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
 }
 
 fn current_version(tx: &Connection, kind: Kind, id: &str) -> StoreResult<Option<i64>> {
-    tx.query_row(
-        "SELECT version FROM resources WHERE kind = ?1 AND id = ?2",
-        params![kind.as_str(), id],
-        |r| r.get(0),
-    )
-    .optional()
-    .map_err(backend)
+    tx.prepare_cached("SELECT version FROM resources WHERE kind = ?1 AND id = ?2")
+        .map_err(backend)?
+        .query_row(params![kind.as_str(), id], |r| r.get(0))
+        .optional()
+        .map_err(backend)
 }
 
 fn check(tx: &Connection, kind: Kind, id: &str, expect: Expect) -> StoreResult<()> {
@@ -261,18 +265,22 @@ impl Store for SqliteStore {
                         Expect::Version(v) => v + 1,
                     };
                     if expect == Expect::Absent {
-                        tx.execute(
+                        tx.prepare_cached(
                             "INSERT INTO resources (kind, id, account, region, state, parent, location, link, doc, version, due_at)
                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                            params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at],
                         )
+                        .map_err(backend)?
+                        .execute(params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at])
                         .map_err(backend)?;
                         rec.seq = tx.last_insert_rowid();
                     } else {
                         rec.seq = tx
-                            .query_row(
+                            .prepare_cached(
                                 "UPDATE resources SET account = ?3, region = ?4, state = ?5, parent = ?6, location = ?7, link = ?8, doc = ?9, version = ?10, due_at = ?11
                                  WHERE kind = ?1 AND id = ?2 RETURNING seq",
+                            )
+                            .map_err(backend)?
+                            .query_row(
                                 params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at],
                                 |r| r.get(0),
                             )
@@ -282,11 +290,10 @@ impl Store for SqliteStore {
                 }
                 Write::Delete { kind, id, expect } => {
                     check(&tx, kind, &id, expect)?;
-                    tx.execute(
-                        "DELETE FROM resources WHERE kind = ?1 AND id = ?2",
-                        params![kind.as_str(), id],
-                    )
-                    .map_err(backend)?;
+                    tx.prepare_cached("DELETE FROM resources WHERE kind = ?1 AND id = ?2")
+                        .map_err(backend)?
+                        .execute(params![kind.as_str(), id])
+                        .map_err(backend)?;
                 }
             }
         }
