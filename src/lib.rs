@@ -63,9 +63,11 @@ impl App {
         };
         let emulator = service::Emulator::new(store, settings)?;
         emulator.catch_up(clock.now_ms())?;
+        let backend: Arc<dyn api::http::Backend> = Arc::new(emulator);
         Ok(Self {
             state: AppState {
-                backend: Arc::new(emulator),
+                writes: api::writes::WriteQueue::start(backend.clone()).map(Arc::new),
+                backend,
                 accounts: Arc::new(config.account_map()?),
                 clock,
                 faults: Arc::new(api::faults::Faults::default()),

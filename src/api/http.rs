@@ -29,6 +29,16 @@ pub trait Backend: DirectConnect + crate::control::Control {
     fn generation(&self) -> Option<u64> {
         None
     }
+    /// Whether `group` commits many requests' writes together.
+    fn groups_writes(&self) -> bool {
+        false
+    }
+    /// Runs `body`, whose writes commit together when it returns (see
+    /// `Store::group`); fails when that commit fails.
+    fn group(&self, body: &mut dyn FnMut()) -> Result<(), ApiError> {
+        body();
+        Ok(())
+    }
 }
 
 /// Shared state of the HTTP handlers.
@@ -45,6 +55,9 @@ pub struct AppState {
     pub read_cache: Option<Arc<ReadCache>>,
     /// SigV4 verification and control API protection.
     pub auth: Arc<super::auth::AuthConfig>,
+    /// The writer thread that commits writes in groups; `None` when the
+    /// store cannot group them.
+    pub writes: Option<Arc<super::writes::WriteQueue>>,
 }
 
 /// Builds the router for the AWS API and the emulator's own endpoints.
@@ -186,6 +199,11 @@ async fn run(
             ApiError::serialization(format!("The request body is not valid JSON: {e}"))
         })?
     };
+    if let Some(queue) = &state.writes
+        && super::writes::writes(op)
+    {
+        return queue.run(cx, op, value).await;
+    }
     let backend = state.backend.clone();
     let read_cache = state.read_cache.clone().filter(|_| cache::cacheable(op));
     let joined = tokio::task::spawn_blocking(move || {

@@ -15,6 +15,7 @@ mod identity;
 pub mod ui;
 pub mod validate;
 pub mod wire;
+pub mod writes;
 
 pub use context::RequestContext;
 pub use error::ApiError;

@@ -30,8 +30,8 @@ use crate::lifecycle::{self, Step, Timing};
 use crate::store::{Expect, Kind, Record, Store, StoreError, Write, WriteGuard};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Tunables of the emulated service.
 #[derive(Debug, Clone)]
@@ -59,7 +59,9 @@ pub struct Emulator {
     store: Arc<dyn Store>,
     settings: Settings,
     /// Serialises read-modify-write sequences so rules hold under concurrency.
-    write_lock: Mutex<()>,
+    /// Reentrant: a group of writes holds it throughout while each request
+    /// in the group takes it again.
+    write_lock: parking_lot::ReentrantMutex<()>,
     /// Earliest lifecycle due time known (epoch ms); `i64::MAX` when none.
     next_due: AtomicI64,
     /// Woken when a transition falls due earlier than the lifecycle task expects.
@@ -76,7 +78,7 @@ pub struct Emulator {
 /// released first (fields drop in order).
 pub(crate) struct WriteLock<'a> {
     _store: Option<WriteGuard<'a>>,
-    _local: MutexGuard<'a, ()>,
+    _local: parking_lot::ReentrantMutexGuard<'a, ()>,
 }
 
 /// A stored resource: its wire document plus what only the emulator knows.
@@ -96,7 +98,7 @@ impl Emulator {
         let next = store.next_due()?.unwrap_or(i64::MAX);
         Ok(Self {
             store,
-            write_lock: Mutex::new(()),
+            write_lock: parking_lot::ReentrantMutex::new(()),
             next_due: AtomicI64::new(next),
             wake: tokio::sync::Notify::new(),
             partners: std::sync::RwLock::new(settings.partners.clone()),
@@ -108,9 +110,7 @@ impl Emulator {
     /// Serialises read-check-write sequences, across processes too when the
     /// store is shared. Fails only when the store's lock cannot be taken.
     pub(crate) fn lock(&self) -> Result<WriteLock<'_>, ApiError> {
-        // A panic while holding the lock cannot leave store state half-written
-        // (batches are atomic), so a poisoned lock is safe to reuse.
-        let local = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let local = self.write_lock.lock();
         let store = self.store.lock_writes().map_err(store_error)?;
         Ok(WriteLock {
             _store: store,
@@ -455,6 +455,18 @@ pub(crate) fn new_record(kind: Kind, id: &str, cx: &RequestContext) -> Record {
 impl Backend for Emulator {
     fn prepare(&self, cx: &RequestContext) -> Result<(), ApiError> {
         self.catch_up(cx.now_ms).map(|_| ())
+    }
+
+    fn groups_writes(&self) -> bool {
+        self.store.groups_writes()
+    }
+
+    fn group(&self, body: &mut dyn FnMut()) -> Result<(), ApiError> {
+        // The process's write lock first, as every writer takes it, then
+        // the store's group: the lifecycle task and control calls wait for
+        // the group to commit.
+        let _local = self.write_lock.lock();
+        self.store.group(body).map_err(store_error)
     }
 
     fn generation(&self) -> Option<u64> {

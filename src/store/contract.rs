@@ -363,6 +363,54 @@ fn awkward_strings_round_trip(store: &dyn Store) {
     assert!(store.get(Kind::Connection, ids[1]).unwrap().is_some());
 }
 
+/// A group's writes: each `apply` atomic on its own, a failed one undoing
+/// only itself, all visible to the group's own reads and kept afterwards.
+fn groups(store: &dyn Store) {
+    put_new(store, rec("dxcon-x", "111111111111", "available"));
+    let before = store.generation();
+    let mut failed = None;
+    let mut seen_inside = None;
+    store
+        .group(&mut || {
+            put_new(store, rec("dxcon-g1", "111111111111", "requested"));
+            // Conflicts with dxcon-x: refused, and only this batch is undone.
+            failed = Some(store.apply(vec![
+                Write::Put(rec("dxcon-g2", "111111111111", "requested"), Expect::Absent),
+                Write::Put(rec("dxcon-x", "111111111111", "requested"), Expect::Absent),
+            ]));
+            // A nested group joins this one.
+            store
+                .group(&mut || {
+                    put_new(store, rec("dxcon-g3", "111111111111", "requested"));
+                })
+                .unwrap();
+            let mut q = Query::kind(Kind::Connection);
+            q.exclude_states = &["available"];
+            seen_inside = Some(store.count(&q).unwrap());
+        })
+        .unwrap();
+    assert!(matches!(failed, Some(Err(StoreError::Conflict { .. }))));
+    assert_eq!(seen_inside, Some(2), "the group reads its own writes");
+    for (id, present) in [("dxcon-g1", true), ("dxcon-g2", false), ("dxcon-g3", true)] {
+        assert_eq!(
+            store.get(Kind::Connection, id).unwrap().is_some(),
+            present,
+            "{id}"
+        );
+    }
+    assert_eq!(
+        store
+            .get(Kind::Connection, "dxcon-x")
+            .unwrap()
+            .unwrap()
+            .version,
+        1
+    );
+    if let (Some(a), Some(b)) = (before, store.generation()) {
+        assert!(b > a, "a committed group starts a new generation");
+    }
+}
+
 /// Runs each named contract test on every backend.
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
@@ -405,7 +453,39 @@ contract!(
     filters_and_limits,
     racing_writers_one_wins,
     awkward_strings_round_trip,
+    groups,
 );
+
+/// Readers on other threads see a group's writes only once it has committed.
+#[test]
+fn sqlite_group_is_invisible_until_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("g.db")).unwrap();
+    assert!(store.groups_writes());
+    let mut outside = None;
+    store
+        .group(&mut || {
+            put_new(&store, rec("dxcon-g", "111111111111", "requested"));
+            assert!(store.get(Kind::Connection, "dxcon-g").unwrap().is_some());
+            outside = Some(std::thread::scope(|s| {
+                s.spawn(|| store.get(Kind::Connection, "dxcon-g").unwrap().is_some())
+                    .join()
+                    .unwrap()
+            }));
+        })
+        .unwrap();
+    assert_eq!(
+        outside,
+        Some(false),
+        "another thread saw an uncommitted write"
+    );
+    let seen = std::thread::scope(|s| {
+        s.spawn(|| store.get(Kind::Connection, "dxcon-g").unwrap().is_some())
+            .join()
+            .unwrap()
+    });
+    assert!(seen);
+}
 
 #[test]
 fn sqlite_file_survives_reopen() {

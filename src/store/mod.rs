@@ -185,6 +185,21 @@ pub trait Store: Send + Sync {
     fn shared(&self) -> bool {
         false
     }
+    /// Runs `body` with every write it makes (on this thread) joining one
+    /// transaction, committed once when `body` returns: one durable commit
+    /// for many writes. Each `apply` inside stays atomic on its own, and a
+    /// failed one undoes only itself. Reads made by `body` see its writes;
+    /// everyone else sees them once the group has committed. Fails when the
+    /// commit fails, and then none of the group's writes happened. A store
+    /// that cannot group runs `body` with each write committed on its own.
+    fn group(&self, body: &mut dyn FnMut()) -> StoreResult<()> {
+        body();
+        Ok(())
+    }
+    /// Whether `group` commits its writes together.
+    fn groups_writes(&self) -> bool {
+        false
+    }
     /// Takes the lock that serialises read-check-write sequences across
     /// processes; `None` when the store has one process only.
     fn lock_writes(&self) -> StoreResult<Option<WriteGuard<'_>>> {

@@ -1,7 +1,9 @@
 //! The embedded default store: one SQLite file in WAL mode.
 
 use super::{Expect, Kind, Query, Record, Store, StoreError, StoreResult, Write};
+use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use std::cell::Cell;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -46,12 +48,57 @@ const READERS: usize = 4;
 /// SQLite: one writer connection, as SQLite wants, plus a few read-only
 /// connections so reads run in parallel on a file-backed store (an in-memory
 /// store has one connection for everything).
+///
+/// The writer's lock is reentrant so that a group (see [`Store::group`]) can
+/// hold it from its first write to its commit while the code it runs still
+/// reads and writes through the ordinary calls.
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    writer: ReentrantMutex<Writer>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     /// Bumped after every committed change.
     generation: AtomicU64,
+}
+
+/// The writer connection and the state of the group it may be in.
+struct Writer {
+    conn: Connection,
+    /// A group's transaction is open: writes become savepoints in it.
+    in_group: Cell<bool>,
+    /// The open group has written something.
+    dirty: Cell<bool>,
+}
+
+/// What a read goes through.
+enum ReadConn<'a> {
+    Reader(std::sync::MutexGuard<'a, Connection>),
+    Writer(ReentrantMutexGuard<'a, Writer>),
+}
+
+impl std::ops::Deref for ReadConn<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            ReadConn::Reader(c) => c,
+            ReadConn::Writer(w) => &w.conn,
+        }
+    }
+}
+
+/// Ends a group's transaction if the group's body unwinds.
+struct GroupGuard<'a>(&'a Writer);
+
+impl Drop for GroupGuard<'_> {
+    fn drop(&mut self) {
+        if self.0.in_group.replace(false) {
+            let _ = self.0.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// Runs a statement without parameters through the statement cache.
+fn cached(conn: &Connection, sql: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute([])
 }
 
 fn backend(e: rusqlite::Error) -> StoreError {
@@ -95,34 +142,35 @@ impl SqliteStore {
         conn.execute_batch(SCHEMA).map_err(backend)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Self {
-            conn: Mutex::new(conn),
+            writer: ReentrantMutex::new(Writer {
+                conn,
+                in_group: Cell::new(false),
+                dirty: Cell::new(false),
+            }),
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
             generation: AtomicU64::new(0),
         })
     }
 
-    fn lock(&self) -> StoreResult<std::sync::MutexGuard<'_, Connection>> {
-        self.conn
-            .lock()
-            .map_err(|_| StoreError::Backend("store lock poisoned".into()))
-    }
-
     /// A connection to read with: a free reader if there is one, else the next
-    /// in turn (the writer when the store has no readers). A reader sees every
-    /// change committed before its statement starts.
-    fn read(&self) -> StoreResult<std::sync::MutexGuard<'_, Connection>> {
-        if self.readers.is_empty() {
-            return self.lock();
+    /// in turn. A reader sees every change committed before its statement
+    /// starts. The writer serves the reads of a store without readers, and
+    /// those of the thread running a group, which must see the group's own
+    /// uncommitted writes.
+    fn read(&self) -> StoreResult<ReadConn<'_>> {
+        if self.readers.is_empty() || self.writer.is_owned_by_current_thread() {
+            return Ok(ReadConn::Writer(self.writer.lock()));
         }
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
         for i in 0..self.readers.len() {
             if let Ok(guard) = self.readers[(start + i) % self.readers.len()].try_lock() {
-                return Ok(guard);
+                return Ok(ReadConn::Reader(guard));
             }
         }
         self.readers[start % self.readers.len()]
             .lock()
+            .map(ReadConn::Reader)
             .map_err(|_| StoreError::Backend("store lock poisoned".into()))
     }
 
@@ -178,6 +226,54 @@ fn check(tx: &Connection, kind: Kind, id: &str, expect: Expect) -> StoreResult<(
             id: id.to_string(),
         })
     }
+}
+
+/// Applies a batch's writes on `conn`, inside a transaction or savepoint the
+/// caller opened; returns the stored records of the puts.
+fn write_all(conn: &Connection, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
+    let mut written = Vec::new();
+    for w in batch {
+        match w {
+            Write::Put(mut rec, expect) => {
+                check(conn, rec.kind, &rec.id, expect)?;
+                rec.version = match expect {
+                    Expect::Absent => 1,
+                    Expect::Version(v) => v + 1,
+                };
+                if expect == Expect::Absent {
+                    conn.prepare_cached(
+                            "INSERT INTO resources (kind, id, account, region, state, parent, location, link, doc, version, due_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                        )
+                        .map_err(backend)?
+                        .execute(params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at])
+                        .map_err(backend)?;
+                    rec.seq = conn.last_insert_rowid();
+                } else {
+                    rec.seq = conn
+                            .prepare_cached(
+                                "UPDATE resources SET account = ?3, region = ?4, state = ?5, parent = ?6, location = ?7, link = ?8, doc = ?9, version = ?10, due_at = ?11
+                                 WHERE kind = ?1 AND id = ?2 RETURNING seq",
+                            )
+                            .map_err(backend)?
+                            .query_row(
+                                params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at],
+                                |r| r.get(0),
+                            )
+                            .map_err(backend)?;
+                }
+                written.push(rec);
+            }
+            Write::Delete { kind, id, expect } => {
+                check(conn, kind, &id, expect)?;
+                conn.prepare_cached("DELETE FROM resources WHERE kind = ?1 AND id = ?2")
+                    .map_err(backend)?
+                    .execute(params![kind.as_str(), id])
+                    .map_err(backend)?;
+            }
+        }
+    }
+    Ok(written)
 }
 
 /// The WHERE clause and arguments of a query (without its limit).
@@ -253,53 +349,58 @@ impl Store for SqliteStore {
     }
 
     fn apply(&self, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction().map_err(backend)?;
-        let mut written = Vec::new();
-        for w in batch {
-            match w {
-                Write::Put(mut rec, expect) => {
-                    check(&tx, rec.kind, &rec.id, expect)?;
-                    rec.version = match expect {
-                        Expect::Absent => 1,
-                        Expect::Version(v) => v + 1,
-                    };
-                    if expect == Expect::Absent {
-                        tx.prepare_cached(
-                            "INSERT INTO resources (kind, id, account, region, state, parent, location, link, doc, version, due_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                        )
-                        .map_err(backend)?
-                        .execute(params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at])
-                        .map_err(backend)?;
-                        rec.seq = tx.last_insert_rowid();
-                    } else {
-                        rec.seq = tx
-                            .prepare_cached(
-                                "UPDATE resources SET account = ?3, region = ?4, state = ?5, parent = ?6, location = ?7, link = ?8, doc = ?9, version = ?10, due_at = ?11
-                                 WHERE kind = ?1 AND id = ?2 RETURNING seq",
-                            )
-                            .map_err(backend)?
-                            .query_row(
-                                params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at],
-                                |r| r.get(0),
-                            )
-                            .map_err(backend)?;
-                    }
-                    written.push(rec);
+        let w = self.writer.lock();
+        if w.in_group.get() {
+            // Inside a group: this batch is a savepoint of the group's
+            // transaction, undone alone if it fails.
+            cached(&w.conn, "SAVEPOINT batch").map_err(backend)?;
+            return match write_all(&w.conn, batch) {
+                Ok(written) => {
+                    cached(&w.conn, "RELEASE batch").map_err(backend)?;
+                    w.dirty.set(true);
+                    Ok(written)
                 }
-                Write::Delete { kind, id, expect } => {
-                    check(&tx, kind, &id, expect)?;
-                    tx.prepare_cached("DELETE FROM resources WHERE kind = ?1 AND id = ?2")
-                        .map_err(backend)?
-                        .execute(params![kind.as_str(), id])
+                Err(e) => {
+                    w.conn
+                        .execute_batch("ROLLBACK TO batch; RELEASE batch")
                         .map_err(backend)?;
+                    Err(e)
                 }
-            }
+            };
         }
+        let tx = w.conn.unchecked_transaction().map_err(backend)?;
+        let written = write_all(&tx, batch)?;
         tx.commit().map_err(backend)?;
         self.changed();
         Ok(written)
+    }
+
+    fn group(&self, body: &mut dyn FnMut()) -> StoreResult<()> {
+        let w = self.writer.lock();
+        if w.in_group.get() {
+            // Nested: the writes join the group already open.
+            body();
+            return Ok(());
+        }
+        cached(&w.conn, "BEGIN IMMEDIATE").map_err(backend)?;
+        w.in_group.set(true);
+        w.dirty.set(false);
+        let guard = GroupGuard(&w);
+        body();
+        w.in_group.set(false);
+        drop(guard);
+        if let Err(e) = cached(&w.conn, "COMMIT") {
+            let _ = w.conn.execute_batch("ROLLBACK");
+            return Err(backend(e));
+        }
+        if w.dirty.get() {
+            self.changed();
+        }
+        Ok(())
+    }
+
+    fn groups_writes(&self) -> bool {
+        true
     }
 
     fn due(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<Record>> {
@@ -326,9 +427,15 @@ impl Store for SqliteStore {
     }
 
     fn reset(&self) -> StoreResult<()> {
-        let conn = self.lock()?;
-        conn.execute("DELETE FROM resources", []).map_err(backend)?;
-        self.changed();
+        let w = self.writer.lock();
+        w.conn
+            .execute("DELETE FROM resources", [])
+            .map_err(backend)?;
+        if w.in_group.get() {
+            w.dirty.set(true);
+        } else {
+            self.changed();
+        }
         Ok(())
     }
 

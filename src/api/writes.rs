@@ -1,0 +1,148 @@
+//! Group commit: calls that may write run one after another on a single
+//! writer thread, and the calls that queued up while the previous group was
+//! committing run as the next group, committed together.
+//!
+//! One commit (and one fsync) then serves many writes, and the writers no
+//! longer contend for the store's write lock. Nothing is answered before its
+//! group's commit: a call's answer, even an error, is sent only once the
+//! writes of every call before it in the group are durable, and a failed
+//! commit fails every call of the group. Other readers see a group's writes
+//! only once it has committed.
+
+use super::generated::dispatch::dispatch;
+use super::http::Backend;
+use super::{ApiError, Operation, RequestContext};
+use axum::body::Bytes;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Calls waiting for the writer at most; more wait to be queued.
+const QUEUE: usize = 4096;
+/// Calls in one group at most.
+const MAX_GROUP: usize = 256;
+
+/// A call waiting for the writer thread.
+struct Job {
+    cx: RequestContext,
+    op: Operation,
+    input: serde_json::Value,
+    reply: oneshot::Sender<Result<Bytes, ApiError>>,
+}
+
+/// The queue in front of the writer thread.
+pub struct WriteQueue {
+    jobs: mpsc::Sender<Job>,
+}
+
+/// Whether a call may change the stored state (reads are named Describe…
+/// and List…; their lifecycle catch-up writes on its own).
+pub fn writes(op: Operation) -> bool {
+    let name = op.name();
+    !(name.starts_with("Describe") || name.starts_with("List"))
+}
+
+impl WriteQueue {
+    /// Starts the writer thread for `backend`; `None` when its store cannot
+    /// group writes (each call then commits on its own, as before).
+    pub fn start(backend: Arc<dyn Backend>) -> Option<Self> {
+        if !backend.groups_writes() {
+            return None;
+        }
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let spawned = std::thread::Builder::new()
+            .name("dxemu-writer".into())
+            .spawn(move || writer(backend, rx));
+        match spawned {
+            Ok(_) => Some(Self { jobs: tx }),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start the writer thread; writes commit one by one");
+                None
+            }
+        }
+    }
+
+    /// Runs a call on the writer thread; answers once its group has committed.
+    pub async fn run(
+        &self,
+        cx: RequestContext,
+        op: Operation,
+        input: serde_json::Value,
+    ) -> Result<Bytes, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        let gone = || {
+            tracing::error!(operation = op.name(), "the writer thread is gone");
+            ApiError::server("An internal error occurred")
+        };
+        self.jobs
+            .send(Job {
+                cx,
+                op,
+                input,
+                reply,
+            })
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+/// The writer thread: takes every queued call, runs them as one group, then
+/// answers them; ends when the queue is dropped.
+fn writer(backend: Arc<dyn Backend>, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut answers = Vec::with_capacity(jobs.len());
+        let mut pending = Some(jobs);
+        let committed = backend.group(&mut || {
+            for job in pending.take().into_iter().flatten() {
+                let Job {
+                    cx,
+                    op,
+                    input,
+                    reply,
+                } = job;
+                answers.push((reply, run_one(backend.as_ref(), &cx, op, input)));
+            }
+        });
+        match committed {
+            Ok(()) => {
+                for (reply, result) in answers {
+                    // The caller may have given up (timeout); nothing to do.
+                    let _ = reply.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, calls = answers.len(), "a group of writes failed to commit");
+                for (reply, _) in answers {
+                    let _ = reply.send(Err(ApiError::server(
+                        "Internal error while storing the change; nothing was changed",
+                    )));
+                }
+            }
+        }
+    }
+}
+
+/// Runs one call; a panic in it is answered as an internal error.
+fn run_one(
+    backend: &dyn Backend,
+    cx: &RequestContext,
+    op: Operation,
+    input: serde_json::Value,
+) -> Result<Bytes, ApiError> {
+    let call = AssertUnwindSafe(|| {
+        backend.prepare(cx)?;
+        dispatch(backend, cx, op, input).map(Bytes::from)
+    });
+    std::panic::catch_unwind(call).unwrap_or_else(|_| {
+        tracing::error!(operation = op.name(), "operation panicked");
+        Err(ApiError::server("An internal error occurred"))
+    })
+}
