@@ -67,6 +67,7 @@ impl App {
         Ok(Self {
             state: AppState {
                 writes: api::writes::WriteQueue::start(backend.clone()).map(Arc::new),
+                durable: backend.durability(),
                 backend,
                 accounts: Arc::new(config.account_map()?),
                 clock,

@@ -48,6 +48,10 @@ async fn blocking<T: serde::Serialize + Send + 'static>(
         call(control)
     })
     .await;
+    // What the answer shows must be on disk before it is shown.
+    if let Err(e) = super::http::settle(state).await {
+        return control_error(ControlError::Internal(e.to_string()));
+    }
     match done {
         Ok(Ok(v)) => reply(StatusCode::OK, json!(v)),
         Ok(Err(e)) => control_error(e),

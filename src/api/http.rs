@@ -29,6 +29,16 @@ pub trait Backend: DirectConnect + crate::control::Control {
     fn generation(&self) -> Option<u64> {
         None
     }
+    /// The number of the latest commit anyone may have read (see
+    /// `Store::horizon`).
+    fn horizon(&self) -> u64 {
+        0
+    }
+    /// Follows how far commits are durable, for a store that makes them
+    /// durable in the background (see `Store::durability`).
+    fn durability(&self) -> Option<tokio::sync::watch::Receiver<crate::store::Durable>> {
+        None
+    }
     /// Whether `group` commits many requests' writes together.
     fn groups_writes(&self) -> bool {
         false
@@ -58,6 +68,31 @@ pub struct AppState {
     /// The writer thread that commits writes in groups; `None` when the
     /// store cannot group them.
     pub writes: Option<Arc<super::writes::WriteQueue>>,
+    /// How far commits are durable, when the store fsyncs in the
+    /// background; answers wait for it.
+    pub durable: Option<tokio::sync::watch::Receiver<crate::store::Durable>>,
+}
+
+/// Waits until every commit the answer about to be sent may reflect is on
+/// disk; fails when it cannot get there (an fsync failed).
+pub(crate) async fn settle(state: &AppState) -> Result<(), ApiError> {
+    let Some(mut durable) = state.durable.clone() else {
+        return Ok(());
+    };
+    let horizon = state.backend.horizon();
+    let reached = durable
+        .wait_for(|d| d.through >= horizon || d.failed)
+        .await
+        .map(|d| d.through >= horizon);
+    match reached {
+        Ok(true) => Ok(()),
+        _ => {
+            tracing::error!(horizon, "an answer cannot be made durable");
+            Err(ApiError::server(
+                "Internal error: the change could not be written to disk",
+            ))
+        }
+    }
 }
 
 /// Builds the router for the AWS API and the emulator's own endpoints.
@@ -184,9 +219,22 @@ async fn inject(state: &AppState, op: Operation, account: &str) -> Option<ApiErr
     verdict.error
 }
 
-/// Parses the JSON body and runs the operation on a blocking thread (the
-/// store is synchronous), or answers from the read cache.
+/// Runs the operation, then holds its answer until what it reflects is durable.
 async fn run(
+    state: &AppState,
+    cx: RequestContext,
+    op: Operation,
+    body: Bytes,
+) -> Result<Bytes, ApiError> {
+    let answer = execute(state, cx, op, body).await;
+    settle(state).await?;
+    answer
+}
+
+/// Parses the JSON body and runs the operation: on the writer thread when it
+/// may write, else on a blocking thread (the store is synchronous) or from
+/// the read cache.
+async fn execute(
     state: &AppState,
     cx: RequestContext,
     op: Operation,

@@ -461,6 +461,14 @@ impl Backend for Emulator {
         self.store.groups_writes()
     }
 
+    fn horizon(&self) -> u64 {
+        self.store.horizon()
+    }
+
+    fn durability(&self) -> Option<tokio::sync::watch::Receiver<crate::store::Durable>> {
+        self.store.durability()
+    }
+
     fn group(&self, body: &mut dyn FnMut()) -> Result<(), ApiError> {
         // The process's write lock first, as every writer takes it, then
         // the store's group: the lifecycle task and control calls wait for

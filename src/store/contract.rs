@@ -647,3 +647,47 @@ fn postgres_migrations_run_once() {
     c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
         .unwrap();
 }
+
+/// A file store fsyncs in the background: a write outside a group returns
+/// once durable; a group's commit is numbered, and becomes durable after.
+#[test]
+fn sqlite_file_commits_are_numbered_and_made_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("d.db")).unwrap();
+    let durable = store
+        .durability()
+        .expect("a file store syncs in the background");
+    put_new(&store, rec("dxcon-1", "111111111111", "requested"));
+    let first = store.horizon();
+    assert!(first >= 1);
+    assert!(
+        durable.borrow().through >= first,
+        "apply returned before its fsync"
+    );
+    store
+        .group(&mut || {
+            put_new(&store, rec("dxcon-2", "111111111111", "requested"));
+        })
+        .unwrap();
+    let second = store.horizon();
+    assert!(second > first);
+    let mut rx = durable.clone();
+    let reached = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+        .block_on(async {
+            tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                rx.wait_for(|d| d.through >= second),
+            )
+            .await
+            .map(|r| r.is_ok())
+        });
+    assert_eq!(reached, Ok(true));
+    // A group that writes nothing commits nothing to make durable.
+    store.group(&mut || {}).unwrap();
+    assert_eq!(store.horizon(), second);
+    // An in-memory store has nothing to sync.
+    assert!(SqliteStore::in_memory().unwrap().durability().is_none());
+}

@@ -7,9 +7,11 @@
 
 mod postgres;
 mod sqlite;
+mod sync;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use sync::Durable;
 
 /// Resource families the store keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -199,6 +201,18 @@ pub trait Store: Send + Sync {
     /// Whether `group` commits its writes together.
     fn groups_writes(&self) -> bool {
         false
+    }
+    /// The number of the latest commit anyone may have read so far.
+    /// Meaningful with `durability`: an answer must wait until the horizon
+    /// read after it was made is durable.
+    fn horizon(&self) -> u64 {
+        0
+    }
+    /// For a store whose commits are visible before they are durable (the
+    /// fsync runs in the background): follows how far they are durable.
+    /// `None`: every commit is durable once visible.
+    fn durability(&self) -> Option<tokio::sync::watch::Receiver<Durable>> {
+        None
     }
     /// Takes the lock that serialises read-check-write sequences across
     /// processes; `None` when the store has one process only.

@@ -12,6 +12,8 @@ pub struct TestServer {
     stop: Option<oneshot::Sender<()>>,
     /// The PostgreSQL server and schema this server's state is in, if any.
     schema: Option<(String, String)>,
+    /// The data directory of a file-backed server, removed when dropped.
+    _data_dir: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
@@ -31,12 +33,21 @@ impl TestServer {
     ///
     /// With `DXEMU_IT_POSTGRES` set to a server URL, in-memory servers run on
     /// PostgreSQL instead, each in a schema of its own, so this whole suite can
-    /// run against that store.
+    /// run against that store. With `DXEMU_IT_STORE=file`, they run on the
+    /// default SQLite file store (background fsync, reader connections), each
+    /// in a fresh data directory.
     pub async fn start_on(
         mut args: ServeArgs,
         clock: std::sync::Arc<dyn dxemu::clock::Clock>,
     ) -> Self {
         let mut schema = None;
+        let mut data_dir = None;
+        if std::env::var("DXEMU_IT_STORE").is_ok_and(|s| s == "file") && args.in_memory {
+            let dir = tempfile::tempdir().expect("data dir");
+            args.in_memory = false;
+            args.data_dir = dir.path().to_path_buf();
+            data_dir = Some(dir);
+        }
         if let Ok(url) = std::env::var("DXEMU_IT_POSTGRES")
             && !url.is_empty()
             && args.in_memory
@@ -74,6 +85,7 @@ impl TestServer {
             endpoint,
             stop: Some(stop),
             schema,
+            _data_dir: data_dir,
         }
     }
 
