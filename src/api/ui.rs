@@ -338,6 +338,10 @@ fn frame(flash: Option<&Flash>, live: &str) -> String {
 async fn live(state: &AppState) -> Result<String, ControlError> {
     let backend = state.backend.clone();
     let list = blocking(move || backend.resources(None, None, None)).await?;
+    // Shown only once on disk, like every API answer.
+    super::http::settle(state)
+        .await
+        .map_err(|e| ControlError::Internal(e.to_string()))?;
     let now = state.clock.now_ms();
     let mode = state.backend.lifecycle_mode();
     let next = state.backend.next_due_ms();
