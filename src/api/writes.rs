@@ -119,8 +119,15 @@ fn writer(backend: Arc<dyn Backend>, mut rx: mpsc::Receiver<Job>) {
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, calls = answers.len(), "a group of writes failed to commit");
-                for (reply, _) in answers {
+                // The group did not commit, or did not start (then no call
+                // of it ran): either way none of its writes happened.
+                let replies: Vec<_> = answers
+                    .into_iter()
+                    .map(|(reply, _)| reply)
+                    .chain(pending.into_iter().flatten().map(|job| job.reply))
+                    .collect();
+                tracing::error!(error = %e, calls = replies.len(), "a group of writes failed to commit");
+                for reply in replies {
                     let _ = reply.send(Err(ApiError::server(
                         "Internal error while storing the change; nothing was changed",
                     )));
