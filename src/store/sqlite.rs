@@ -206,19 +206,55 @@ impl SqliteStore {
             .map_err(|_| StoreError::Backend("store lock poisoned".into()))
     }
 
-    /// Reports a commit numbered `n` as run.
-    fn written(&self, n: Option<u64>) {
-        if let (Some(sync), Some(n)) = (&self.sync, n) {
-            sync.written(n);
+    /// Runs `write` atomically on the writer: as a savepoint of the open
+    /// group (undone alone if it fails), else as a transaction of its own
+    /// that returns once durable.
+    fn write<T>(&self, write: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let w = self.writer.lock();
+        if w.in_group.get() {
+            cached(&w.conn, "SAVEPOINT batch").map_err(backend)?;
+            return match write(&w.conn) {
+                Ok(out) => {
+                    cached(&w.conn, "RELEASE batch").map_err(backend)?;
+                    w.dirty.set(true);
+                    Ok(out)
+                }
+                Err(e) => {
+                    w.conn
+                        .execute_batch("ROLLBACK TO batch; RELEASE batch")
+                        .map_err(backend)?;
+                    Err(e)
+                }
+            };
         }
+        let tx = w.conn.unchecked_transaction().map_err(backend)?;
+        let out = write(&tx)?;
+        let n = self.commit(true, || tx.commit())?;
+        drop(w);
+        if let (Some(sync), Some(n)) = (&self.sync, n) {
+            sync.wait(n).map_err(StoreError::Backend)?;
+        }
+        Ok(out)
     }
 
-    /// Blocks until the commit numbered `n` is durable.
-    fn wait_durable(&self, n: Option<u64>) -> StoreResult<()> {
-        match (&self.sync, n) {
-            (Some(sync), Some(n)) => sync.wait(n).map_err(StoreError::Backend),
-            _ => Ok(()),
+    /// Runs `commit`; when it commits changes (`changes`), numbers it for
+    /// the fsync thread (returning the number) and starts a new generation.
+    fn commit(
+        &self,
+        changes: bool,
+        commit: impl FnOnce() -> rusqlite::Result<()>,
+    ) -> StoreResult<Option<u64>> {
+        let n = self.sync.as_ref().filter(|_| changes).map(Syncer::begin);
+        let committed = commit();
+        if let (Some(sync), Some(n)) = (&self.sync, n) {
+            // Also after a failed commit: the number is spent either way.
+            sync.written(n);
         }
+        committed.map_err(backend)?;
+        if changes {
+            self.changed();
+        }
+        Ok(n)
     }
 
     /// Marks that committed state changed.
@@ -289,25 +325,25 @@ fn write_all(conn: &Connection, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
                 };
                 if expect == Expect::Absent {
                     conn.prepare_cached(
-                            "INSERT INTO resources (kind, id, account, region, state, parent, location, link, doc, version, due_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                        )
-                        .map_err(backend)?
-                        .execute(params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at])
-                        .map_err(backend)?;
+                        "INSERT INTO resources (kind, id, account, region, state, parent, location, link, doc, version, due_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    )
+                    .map_err(backend)?
+                    .execute(params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at])
+                    .map_err(backend)?;
                     rec.seq = conn.last_insert_rowid();
                 } else {
                     rec.seq = conn
-                            .prepare_cached(
-                                "UPDATE resources SET account = ?3, region = ?4, state = ?5, parent = ?6, location = ?7, link = ?8, doc = ?9, version = ?10, due_at = ?11
-                                 WHERE kind = ?1 AND id = ?2 RETURNING seq",
-                            )
-                            .map_err(backend)?
-                            .query_row(
-                                params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at],
-                                |r| r.get(0),
-                            )
-                            .map_err(backend)?;
+                        .prepare_cached(
+                            "UPDATE resources SET account = ?3, region = ?4, state = ?5, parent = ?6, location = ?7, link = ?8, doc = ?9, version = ?10, due_at = ?11
+                             WHERE kind = ?1 AND id = ?2 RETURNING seq",
+                        )
+                        .map_err(backend)?
+                        .query_row(
+                            params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at],
+                            |r| r.get(0),
+                        )
+                        .map_err(backend)?;
                 }
                 written.push(rec);
             }
@@ -396,35 +432,7 @@ impl Store for SqliteStore {
     }
 
     fn apply(&self, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
-        let w = self.writer.lock();
-        if w.in_group.get() {
-            // Inside a group: this batch is a savepoint of the group's
-            // transaction, undone alone if it fails.
-            cached(&w.conn, "SAVEPOINT batch").map_err(backend)?;
-            return match write_all(&w.conn, batch) {
-                Ok(written) => {
-                    cached(&w.conn, "RELEASE batch").map_err(backend)?;
-                    w.dirty.set(true);
-                    Ok(written)
-                }
-                Err(e) => {
-                    w.conn
-                        .execute_batch("ROLLBACK TO batch; RELEASE batch")
-                        .map_err(backend)?;
-                    Err(e)
-                }
-            };
-        }
-        let tx = w.conn.unchecked_transaction().map_err(backend)?;
-        let written = write_all(&tx, batch)?;
-        let n = self.sync.as_ref().map(Syncer::begin);
-        let committed = tx.commit();
-        self.written(n);
-        committed.map_err(backend)?;
-        self.changed();
-        drop(w);
-        self.wait_durable(n)?;
-        Ok(written)
+        self.write(|conn| write_all(conn, batch))
     }
 
     fn group(&self, body: &mut dyn FnMut()) -> StoreResult<()> {
@@ -443,19 +451,9 @@ impl Store for SqliteStore {
         drop(guard);
         // The group's callers wait for durability themselves (through
         // `horizon` and `durability`), so the writer can go on meanwhile.
-        let n = self
-            .sync
-            .as_ref()
-            .filter(|_| w.dirty.get())
-            .map(Syncer::begin);
-        let committed = cached(&w.conn, "COMMIT");
-        self.written(n);
-        if let Err(e) = committed {
+        if let Err(e) = self.commit(w.dirty.get(), || cached(&w.conn, "COMMIT").map(|_| ())) {
             let _ = w.conn.execute_batch("ROLLBACK");
-            return Err(backend(e));
-        }
-        if w.dirty.get() {
-            self.changed();
+            return Err(e);
         }
         Ok(())
     }
@@ -488,22 +486,11 @@ impl Store for SqliteStore {
     }
 
     fn reset(&self) -> StoreResult<()> {
-        let w = self.writer.lock();
-        if w.in_group.get() {
-            w.conn
-                .execute("DELETE FROM resources", [])
-                .map_err(backend)?;
-            w.dirty.set(true);
-        } else {
-            let n = self.sync.as_ref().map(Syncer::begin);
-            let deleted = w.conn.execute("DELETE FROM resources", []);
-            self.written(n);
-            deleted.map_err(backend)?;
-            self.changed();
-            drop(w);
-            self.wait_durable(n)?;
-        }
-        Ok(())
+        self.write(|conn| {
+            conn.execute("DELETE FROM resources", [])
+                .map(|_| ())
+                .map_err(backend)
+        })
     }
 
     fn generation(&self) -> Option<u64> {

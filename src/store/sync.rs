@@ -131,7 +131,7 @@ fn run(shared: &Shared) {
             st.written
         };
         let synced = shared.wal.sync_data();
-        let now = {
+        {
             let mut st = lock(&shared.state);
             match synced {
                 // After a failed fsync, a later one that succeeds does not
@@ -147,10 +147,11 @@ fn run(shared: &Shared) {
                     st.durable.failed = true;
                 }
             }
+            // Published under the lock, so blocking waiters and watchers
+            // never disagree.
+            shared.watch.send_replace(st.durable);
             shared.changed.notify_all();
-            st.durable
-        };
-        shared.watch.send_replace(now);
+        }
     }
 }
 
