@@ -119,39 +119,37 @@ fn lock(m: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
 }
 
 fn run(shared: &Shared) {
+    // Only this thread changes how far commits are durable.
+    let mut durable = Durable::default();
     loop {
         let target = {
             let mut st = lock(&shared.state);
-            while st.written <= st.durable.through && !st.closing {
+            while st.written <= durable.through && !st.closing {
                 st = shared.changed.wait(st).unwrap_or_else(|p| p.into_inner());
             }
-            if st.written <= st.durable.through {
+            if st.written <= durable.through {
                 return;
             }
             st.written
         };
-        let synced = shared.wal.sync_data();
-        {
-            let mut st = lock(&shared.state);
-            match synced {
-                // After a failed fsync, a later one that succeeds does not
-                // prove the earlier writes reached the disk.
-                Ok(()) if !st.durable.failed => {
-                    st.durable.through = st.durable.through.max(target);
+        match shared.wal.sync_data() {
+            // After a failed fsync, a later one that succeeds does not prove
+            // the earlier writes reached the disk.
+            Ok(()) if !durable.failed => durable.through = durable.through.max(target),
+            Ok(()) => {}
+            Err(e) => {
+                if !durable.failed {
+                    tracing::error!(error = %e, "fsync of the SQLite WAL failed; changes from now on are refused");
                 }
-                Ok(()) => {}
-                Err(e) => {
-                    if !st.durable.failed {
-                        tracing::error!(error = %e, "fsync of the SQLite WAL failed; changes from now on are refused");
-                    }
-                    st.durable.failed = true;
-                }
+                durable.failed = true;
             }
-            // Published under the lock, so blocking waiters and watchers
-            // never disagree.
-            shared.watch.send_replace(st.durable);
-            shared.changed.notify_all();
         }
+        // Watchers first, then blocking waiters: whoever returns from `wait`
+        // finds the watch already there. Waking watchers outside the lock
+        // keeps the writer from waiting on it.
+        shared.watch.send_replace(durable);
+        lock(&shared.state).durable = durable;
+        shared.changed.notify_all();
     }
 }
 
