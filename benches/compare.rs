@@ -15,6 +15,12 @@
 mod common;
 
 use common::rss_kib;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper::body::Bytes;
+use hyper::client::conn::http1;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
+use hyper_util::rt::TokioIo;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -160,51 +166,95 @@ fn create_body(i: u64) -> String {
     format!(r#"{{"location":"EqDC2","bandwidth":"1Gbps","connectionName":"bench-{i}"}}"#)
 }
 
+/// One keep-alive HTTP/1.1 connection of a load worker, opened again when
+/// the server closes it (moto answers each request on a new connection).
+struct Conn {
+    addr: String,
+    sender: Option<http1::SendRequest<Full<Bytes>>>,
+}
+
+impl Conn {
+    fn new(endpoint: &str) -> Self {
+        Self {
+            addr: endpoint.trim_start_matches("http://").to_string(),
+            sender: None,
+        }
+    }
+
+    /// Sends one request and reads its answer whole, as a real client does;
+    /// whether it succeeded (2xx).
+    async fn call(&mut self, target: &HeaderValue, authorization: String, body: String) -> bool {
+        if let Some(s) = self.sender.as_mut()
+            && s.ready().await.is_err()
+        {
+            self.sender = None;
+        }
+        let sender = match self.sender.take() {
+            Some(s) => self.sender.insert(s),
+            None => {
+                let Some(s) = connect(&self.addr).await else {
+                    return false;
+                };
+                self.sender.insert(s)
+            }
+        };
+        let request = Request::post("/")
+            .header(HOST, self.addr.as_str())
+            .header("x-amz-target", target)
+            .header(CONTENT_TYPE, "application/x-amz-json-1.1")
+            .header(AUTHORIZATION, authorization)
+            .body(Full::new(Bytes::from(body)));
+        let Ok(request) = request else { return false };
+        match sender.send_request(request).await {
+            Ok(resp) => {
+                let ok = resp.status().is_success();
+                ok & resp.into_body().collect().await.is_ok()
+            }
+            Err(_) => {
+                self.sender = None;
+                false
+            }
+        }
+    }
+}
+
+async fn connect(addr: &str) -> Option<http1::SendRequest<Full<Bytes>>> {
+    let stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    stream.set_nodelay(true).ok()?;
+    let (sender, conn) = http1::handshake(TokioIo::new(stream)).await.ok()?;
+    tokio::spawn(conn);
+    Some(sender)
+}
+
 /// Runs `CONCURRENCY` workers for `secs` seconds, spread over `endpoints`;
-/// returns requests per second.
-async fn load<F>(
-    client: &reqwest::Client,
-    endpoints: &[String],
-    op: &'static str,
-    secs: u64,
-    body: F,
-) -> f64
+/// returns requests per second. Each worker keeps one connection and sends
+/// its next request once the previous answer is read, through hyper's bare
+/// HTTP/1.1 client: the load costs the shared CPUs as little as it can.
+async fn load<F>(endpoints: &[String], op: &'static str, secs: u64, body: F) -> f64
 where
     F: Fn(u64) -> (String, String) + Send + Sync + 'static,
 {
     let body = Arc::new(body);
+    let target = HeaderValue::from_str(&format!("OvertureService.{op}")).expect("target");
     let done = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(secs);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..CONCURRENCY {
-        let (client, endpoint, body, done, errors) = (
-            client.clone(),
+        let (endpoint, body, done, errors, target) = (
             endpoints[worker % endpoints.len()].clone(),
             body.clone(),
             done.clone(),
             errors.clone(),
+            target.clone(),
         );
         tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::new(&endpoint);
             while Instant::now() < deadline {
                 let n = done.fetch_add(1, Ordering::Relaxed);
                 let (authorization, payload) = body(n);
-                // The answer is read whole, as a real client does.
-                let ok = match client
-                    .post(format!("{endpoint}/"))
-                    .header("x-amz-target", format!("OvertureService.{op}"))
-                    .header("content-type", "application/x-amz-json-1.1")
-                    .header("authorization", authorization)
-                    .body(payload)
-                    .send()
-                    .await
-                    .and_then(|r| r.error_for_status())
-                {
-                    Ok(r) => r.bytes().await.is_ok(),
-                    Err(_) => false,
-                };
-                if !ok {
+                if !conn.call(&target, authorization, payload).await {
                     errors.fetch_add(1, Ordering::Relaxed);
                 }
             }
@@ -241,7 +291,7 @@ async fn measure(client: &reqwest::Client, server: &Server, secs: u64) -> Figure
     let ids = Arc::new(ids);
     let by_id = {
         let ids = ids.clone();
-        load(client, all, "DescribeConnections", secs, move |n| {
+        load(all, "DescribeConnections", secs, move |n| {
             let id = &ids[(n as usize) % ids.len()];
             (AUTH.to_string(), format!(r#"{{"connectionId":"{id}"}}"#))
         })
@@ -250,14 +300,14 @@ async fn measure(client: &reqwest::Client, server: &Server, secs: u64) -> Figure
     let listed = call(client, ep, "DescribeConnections", "{}".into()).await;
     let count = listed["connections"].as_array().map_or(0, Vec::len);
     assert!(count >= 1000, "{} lists {count} connections", server.name);
-    let list_1000 = load(client, all, "DescribeConnections", secs, |_| {
+    let list_1000 = load(all, "DescribeConnections", secs, |_| {
         (AUTH.to_string(), "{}".to_string())
     })
     .await;
     // Each create in an account of its own, as many teams' test suites would
     // do: AWS's quota of connections per account and location then holds
     // without being raised, and moto ignores accounts anyway.
-    let create = load(client, all, "CreateConnection", secs, |n| {
+    let create = load(all, "CreateConnection", secs, |n| {
         (
             auth(&format!("{}", 300_000_000_000 + n)),
             create_body(10_000 + n),
