@@ -49,6 +49,9 @@ pub trait Backend: DirectConnect + crate::control::Control {
         body();
         Ok(())
     }
+    /// Deferred housekeeping, run once a group's callers are answered (see
+    /// `Store::maintain`).
+    fn maintain(&self) {}
 }
 
 /// Shared state of the HTTP handlers.

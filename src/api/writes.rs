@@ -117,6 +117,8 @@ fn writer(backend: Arc<dyn Backend>, mut rx: mpsc::Receiver<Job>) {
                     // The caller may have given up (timeout); nothing to do.
                     let _ = reply.send(result);
                 }
+                // Deferred housekeeping, while they wait for their fsync.
+                backend.maintain();
             }
             Err(e) => {
                 // The group did not commit, or did not start (then no call

@@ -123,7 +123,7 @@ pub(crate) fn fresh_id(svc: &Emulator, prefix: &str) -> Result<String, ApiError>
         let id = ids::resource_id(prefix);
         let mut taken = false;
         for kind in kinds {
-            taken |= svc.store().get(*kind, &id).map_err(store_error)?.is_some();
+            taken |= svc.store().exists(*kind, &id).map_err(store_error)?;
         }
         if !taken {
             return Ok(id);

@@ -477,6 +477,10 @@ impl Backend for Emulator {
         self.store.group(body).map_err(store_error)
     }
 
+    fn maintain(&self) {
+        self.store.maintain();
+    }
+
     fn generation(&self) -> Option<u64> {
         self.store.generation()
     }

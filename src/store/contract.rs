@@ -370,6 +370,7 @@ fn groups(store: &dyn Store) {
     let before = store.generation();
     let mut failed = None;
     let mut seen_inside = None;
+    let (mut twice_ok, mut twice_refused) = (None, None);
     store
         .group(&mut || {
             put_new(store, rec("dxcon-g1", "111111111111", "requested"));
@@ -387,9 +388,23 @@ fn groups(store: &dyn Store) {
             let mut q = Query::kind(Kind::Connection);
             q.exclude_states = &["available"];
             seen_inside = Some(store.count(&q).unwrap());
+            // A batch naming a record twice: its second write sees its first.
+            let twice = |id: &str, second: Expect| {
+                store.apply(vec![
+                    Write::Put(rec(id, "111111111111", "requested"), Expect::Absent),
+                    Write::Put(rec(id, "111111111111", "pending"), second),
+                ])
+            };
+            twice_ok = Some(twice("dxcon-g4", Expect::Version(1)));
+            twice_refused = Some(twice("dxcon-g5", Expect::Version(7)));
         })
         .unwrap();
     assert!(matches!(failed, Some(Err(StoreError::Conflict { .. }))));
+    assert!(matches!(twice_ok, Some(Ok(_))), "{twice_ok:?}");
+    assert!(matches!(twice_refused, Some(Err(StoreError::Conflict { .. }))));
+    let g4 = store.get(Kind::Connection, "dxcon-g4").unwrap().unwrap();
+    assert_eq!((g4.version, g4.state.as_str()), (2, "pending"));
+    assert!(store.get(Kind::Connection, "dxcon-g5").unwrap().is_none());
     assert_eq!(seen_inside, Some(2), "the group reads its own writes");
     for (id, present) in [("dxcon-g1", true), ("dxcon-g2", false), ("dxcon-g3", true)] {
         assert_eq!(
@@ -485,6 +500,72 @@ fn sqlite_group_is_invisible_until_committed() {
             .unwrap()
     });
     assert!(seen);
+}
+
+/// A statement that fails once a batch's checks have passed leaves the
+/// group unable to commit: the group fails, keeps none of its writes, and
+/// the store goes on working.
+#[test]
+fn sqlite_failed_write_breaks_its_group() {
+    let store = SqliteStore::in_memory().unwrap();
+    store.with_writer(|c| {
+        c.execute_batch(
+            "CREATE TEMP TRIGGER refuse AFTER INSERT ON main.resources WHEN NEW.id = 'dxcon-bad'
+             BEGIN SELECT RAISE(ABORT, 'injected'); END;",
+        )
+        .unwrap()
+    });
+    let mut results = Vec::new();
+    let outcome = store.group(&mut || {
+        for id in ["dxcon-g1", "dxcon-bad", "dxcon-g2"] {
+            results.push(store.apply(vec![Write::Put(
+                rec(id, "111111111111", "requested"),
+                Expect::Absent,
+            )]));
+        }
+    });
+    assert!(outcome.is_err(), "a broken group must not commit");
+    assert!(results[0].is_ok());
+    assert!(matches!(results[1], Err(StoreError::Backend(_))));
+    assert!(matches!(results[2], Err(StoreError::Backend(_))));
+    for id in ["dxcon-g1", "dxcon-bad", "dxcon-g2"] {
+        assert!(store.get(Kind::Connection, id).unwrap().is_none(), "{id}");
+    }
+    put_new(&store, rec("dxcon-g3", "111111111111", "requested"));
+    store
+        .group(&mut || {
+            put_new(&store, rec("dxcon-g4", "111111111111", "requested"));
+        })
+        .unwrap();
+    assert!(store.get(Kind::Connection, "dxcon-g4").unwrap().is_some());
+}
+
+/// SQLite's automatic checkpoint is replaced: the WAL grows past its
+/// threshold during groups and is copied into the database by `maintain`,
+/// after which the next commit starts the log over.
+#[test]
+fn sqlite_file_checkpoints_in_maintain() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("c.db")).unwrap();
+    let page = "x".repeat(4000);
+    store
+        .group(&mut || {
+            for i in 0..1200 {
+                let mut r = rec(&format!("dxcon-{i}"), "111111111111", "requested");
+                r.doc = format!("{{\"pad\":\"{page}\"}}");
+                put_new(&store, r);
+            }
+        })
+        .unwrap();
+    assert!(store.wal_pages() >= 1000, "{}", store.wal_pages());
+    store.maintain();
+    put_new(&store, rec("dxcon-after", "111111111111", "requested"));
+    assert!(
+        store.wal_pages() < 100,
+        "the WAL did not start over: {} pages",
+        store.wal_pages()
+    );
+    assert_eq!(store.count(&Query::kind(Kind::Connection)).unwrap(), 1201);
 }
 
 #[test]

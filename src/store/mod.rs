@@ -165,6 +165,10 @@ pub type WriteGuard<'a> = Box<dyn Held + 'a>;
 /// short; the HTTP layer runs them on blocking threads.
 pub trait Store: Send + Sync {
     fn get(&self, kind: Kind, id: &str) -> StoreResult<Option<Record>>;
+    /// Whether a record of `kind` with `id` exists (in any state).
+    fn exists(&self, kind: Kind, id: &str) -> StoreResult<bool> {
+        Ok(self.get(kind, id)?.is_some())
+    }
     fn list(&self, query: &Query<'_>) -> StoreResult<Vec<Record>>;
     /// How many records `query` would list (ignoring its limit).
     fn count(&self, query: &Query<'_>) -> StoreResult<usize>;
@@ -202,6 +206,10 @@ pub trait Store: Send + Sync {
     fn groups_writes(&self) -> bool {
         false
     }
+    /// Housekeeping deferred from commits (such as copying a write-ahead
+    /// log into the database), run by the writer once the callers of its
+    /// last group are answered.
+    fn maintain(&self) {}
     /// The number of the latest commit anyone may have read so far.
     /// Meaningful with `durability`: an answer must wait until the horizon
     /// read after it was made is durable.

@@ -6,8 +6,9 @@ use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use std::cell::Cell;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS resources (
@@ -48,6 +49,10 @@ const STATEMENT_CACHE: usize = 128;
 /// Read connections of a file-backed store (WAL lets them read while one writes).
 const READERS: usize = 4;
 
+/// WAL pages after which the log is copied into the database (SQLite's own
+/// default for its automatic checkpoints).
+const CHECKPOINT_PAGES: i32 = 1000;
+
 /// SQLite: one writer connection, as SQLite wants, plus a few read-only
 /// connections so reads run in parallel on a file-backed store (an in-memory
 /// store has one connection for everything).
@@ -64,15 +69,30 @@ pub struct SqliteStore {
     /// Makes commits durable in the background (file stores); without it,
     /// each commit fsyncs before it returns.
     sync: Option<Syncer>,
+    /// WAL checkpoints (file stores).
+    checkpoints: Option<Checkpoints>,
+}
+
+/// Copying the WAL into the database. SQLite would do it inside the commit
+/// that fills the WAL, while the group's callers wait; here the writer does
+/// it once they are answered (they still wait for their fsync then, and a
+/// checkpoint on a thread of its own measured slower: its I/O delays that
+/// fsync).
+struct Checkpoints {
+    /// Pages in the WAL after the last commit.
+    pages: Arc<AtomicI32>,
 }
 
 /// The writer connection and the state of the group it may be in.
 struct Writer {
     conn: Connection,
-    /// A group's transaction is open: writes become savepoints in it.
+    /// A group's transaction is open: writes join it (see `apply_in_group`).
     in_group: Cell<bool>,
     /// The open group has written something.
     dirty: Cell<bool>,
+    /// A write of the open group failed after it had begun to change the
+    /// database: the group can only roll back.
+    broken: Cell<bool>,
 }
 
 /// What a read goes through.
@@ -114,14 +134,23 @@ fn backend(e: rusqlite::Error) -> StoreError {
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`.
     pub fn open(path: &Path) -> StoreResult<Self> {
-        let conn = Connection::open(path).map_err(backend)?;
+        let mut conn = Connection::open(path).map_err(backend)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(backend)?;
+        // The hook replaces SQLite's automatic checkpoints (see `Checkpoints`).
+        let pages = Arc::new(AtomicI32::new(0));
+        let seen = pages.clone();
+        conn.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, n: i32| {
+            seen.store(n, Ordering::Relaxed);
+            Ok(())
+        }))
+        .map_err(backend)?;
         // synchronous=FULL until the fsync thread runs: a commit is on disk
         // (WAL fsynced) before it returns.
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(backend)?;
         let mut store = Self::init(conn)?;
+        store.checkpoints = Some(Checkpoints { pages });
         // Then NORMAL (the WAL is written, not fsynced, at commit; SQLite
         // still orders checkpoints safely) with the fsync thread making
         // each commit durable before anything depending on it is answered.
@@ -177,11 +206,13 @@ impl SqliteStore {
                 conn,
                 in_group: Cell::new(false),
                 dirty: Cell::new(false),
+                broken: Cell::new(false),
             }),
             readers: Vec::new(),
             next_reader: AtomicUsize::new(0),
             generation: AtomicU64::new(0),
             sync: None,
+            checkpoints: None,
         })
     }
 
@@ -220,9 +251,10 @@ impl SqliteStore {
                     Ok(out)
                 }
                 Err(e) => {
-                    w.conn
-                        .execute_batch("ROLLBACK TO batch; RELEASE batch")
-                        .map_err(backend)?;
+                    if let Err(undo) = w.conn.execute_batch("ROLLBACK TO batch; RELEASE batch") {
+                        w.broken.set(true);
+                        return Err(backend(undo));
+                    }
                     Err(e)
                 }
             };
@@ -230,11 +262,67 @@ impl SqliteStore {
         let tx = w.conn.unchecked_transaction().map_err(backend)?;
         let out = write(&tx)?;
         let n = self.commit(true, || tx.commit())?;
+        self.checkpoint_if_due(&w.conn);
         drop(w);
         if let (Some(sync), Some(n)) = (&self.sync, n) {
             sync.wait(n).map_err(StoreError::Backend)?;
         }
         Ok(out)
+    }
+
+    /// Applies `batch` in the open group without a savepoint: every
+    /// precondition is checked before anything is written, so a refused
+    /// batch changed nothing, and a failure after that breaks the group.
+    /// Gives the batch back when it names a record twice (its later checks
+    /// depend on its earlier writes): it then needs a savepoint.
+    fn apply_in_group(
+        &self,
+        w: &Writer,
+        batch: Vec<Write>,
+    ) -> Result<StoreResult<Vec<Record>>, Vec<Write>> {
+        if w.broken.get() {
+            return Ok(Err(StoreError::Backend(
+                "an earlier write of this group failed".into(),
+            )));
+        }
+        let key = |w: &Write| match w {
+            Write::Put(rec, _) => (rec.kind, rec.id.clone()),
+            Write::Delete { kind, id, .. } => (*kind, id.clone()),
+        };
+        let keys: std::collections::HashSet<_> = batch.iter().map(key).collect();
+        if keys.len() != batch.len() {
+            return Err(batch);
+        }
+        for write in &batch {
+            let (kind, id, expect) = match write {
+                Write::Put(rec, expect) => (rec.kind, &rec.id, *expect),
+                Write::Delete { kind, id, expect } => (*kind, id, *expect),
+            };
+            if let Err(e) = check(&w.conn, kind, id, expect) {
+                return Ok(Err(e));
+            }
+        }
+        let out = write_all(&w.conn, batch, false);
+        match &out {
+            Ok(_) => w.dirty.set(true),
+            Err(_) => w.broken.set(true),
+        }
+        Ok(out)
+    }
+
+    /// Copies the WAL into the database once it has grown past
+    /// [`CHECKPOINT_PAGES`]. Passive: it never waits for readers, and a
+    /// failure only leaves the log longer (the next one tries again). The
+    /// writer's next transaction then starts the WAL over.
+    fn checkpoint_if_due(&self, conn: &Connection) {
+        let Some(ck) = &self.checkpoints else { return };
+        if ck.pages.load(Ordering::Relaxed) < CHECKPOINT_PAGES {
+            return;
+        }
+        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            Ok(()) => ck.pages.store(0, Ordering::Relaxed),
+            Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+        }
     }
 
     /// Runs `commit`; when it commits changes (`changes`), numbers it for
@@ -255,6 +343,20 @@ impl SqliteStore {
             self.changed();
         }
         Ok(n)
+    }
+
+    /// Runs `f` on the writer connection (tests set up faults with it).
+    #[cfg(test)]
+    pub(super) fn with_writer<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
+        f(&self.writer.lock().conn)
+    }
+
+    /// Pages in the WAL after the last commit.
+    #[cfg(test)]
+    pub(super) fn wal_pages(&self) -> i32 {
+        self.checkpoints
+            .as_ref()
+            .map_or(0, |c| c.pages.load(Ordering::Relaxed))
     }
 
     /// Marks that committed state changed.
@@ -313,12 +415,15 @@ fn check(tx: &Connection, kind: Kind, id: &str, expect: Expect) -> StoreResult<(
 
 /// Applies a batch's writes on `conn`, inside a transaction or savepoint the
 /// caller opened; returns the stored records of the puts.
-fn write_all(conn: &Connection, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
+/// With `check_each` false, the caller has checked the preconditions.
+fn write_all(conn: &Connection, batch: Vec<Write>, check_each: bool) -> StoreResult<Vec<Record>> {
     let mut written = Vec::new();
     for w in batch {
         match w {
             Write::Put(mut rec, expect) => {
-                check(conn, rec.kind, &rec.id, expect)?;
+                if check_each {
+                    check(conn, rec.kind, &rec.id, expect)?;
+                }
                 rec.version = match expect {
                     Expect::Absent => 1,
                     Expect::Version(v) => v + 1,
@@ -348,7 +453,9 @@ fn write_all(conn: &Connection, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
                 written.push(rec);
             }
             Write::Delete { kind, id, expect } => {
-                check(conn, kind, &id, expect)?;
+                if check_each {
+                    check(conn, kind, &id, expect)?;
+                }
                 conn.prepare_cached("DELETE FROM resources WHERE kind = ?1 AND id = ?2")
                     .map_err(backend)?
                     .execute(params![kind.as_str(), id])
@@ -431,8 +538,26 @@ impl Store for SqliteStore {
         Ok(usize::try_from(n).unwrap_or(0))
     }
 
+    fn exists(&self, kind: Kind, id: &str) -> StoreResult<bool> {
+        let conn = self.read()?;
+        let mut stmt = conn
+            .prepare_cached("SELECT 1 FROM resources WHERE kind = ?1 AND id = ?2")
+            .map_err(backend)?;
+        stmt.exists(params![kind.as_str(), id]).map_err(backend)
+    }
+
     fn apply(&self, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
-        self.write(|conn| write_all(conn, batch))
+        let w = self.writer.lock();
+        let batch = if w.in_group.get() {
+            match self.apply_in_group(&w, batch) {
+                Ok(done) => return done,
+                Err(batch) => batch,
+            }
+        } else {
+            batch
+        };
+        drop(w);
+        self.write(|conn| write_all(conn, batch, true))
     }
 
     fn group(&self, body: &mut dyn FnMut()) -> StoreResult<()> {
@@ -445,10 +570,17 @@ impl Store for SqliteStore {
         cached(&w.conn, "BEGIN IMMEDIATE").map_err(backend)?;
         w.in_group.set(true);
         w.dirty.set(false);
+        w.broken.set(false);
         let guard = GroupGuard(&w);
         body();
         w.in_group.set(false);
         drop(guard);
+        if w.broken.get() {
+            let _ = w.conn.execute_batch("ROLLBACK");
+            return Err(StoreError::Backend(
+                "a write of the group failed; the group was rolled back".into(),
+            ));
+        }
         // The group's callers wait for durability themselves (through
         // `horizon` and `durability`), so the writer can go on meanwhile.
         if let Err(e) = self.commit(w.dirty.get(), || cached(&w.conn, "COMMIT").map(|_| ())) {
@@ -460,6 +592,13 @@ impl Store for SqliteStore {
 
     fn groups_writes(&self) -> bool {
         true
+    }
+
+    fn maintain(&self) {
+        let w = self.writer.lock();
+        if !w.in_group.get() {
+            self.checkpoint_if_due(&w.conn);
+        }
     }
 
     fn due(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<Record>> {
