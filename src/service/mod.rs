@@ -391,7 +391,7 @@ impl Emulator {
         now_ms: i64,
         steps: &mut u64,
     ) -> Result<Option<Record>, ApiError> {
-        if !rec.due_at.is_some_and(|at| at <= now_ms) {
+        if rec.due_at.is_none_or(|at| at > now_ms) {
             return Ok(Some(rec));
         }
         let mut doc: serde_json::Value =

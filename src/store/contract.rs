@@ -401,7 +401,10 @@ fn groups(store: &dyn Store) {
         .unwrap();
     assert!(matches!(failed, Some(Err(StoreError::Conflict { .. }))));
     assert!(matches!(twice_ok, Some(Ok(_))), "{twice_ok:?}");
-    assert!(matches!(twice_refused, Some(Err(StoreError::Conflict { .. }))));
+    assert!(matches!(
+        twice_refused,
+        Some(Err(StoreError::Conflict { .. }))
+    ));
     let g4 = store.get(Kind::Connection, "dxcon-g4").unwrap().unwrap();
     assert_eq!((g4.version, g4.state.as_str()), (2, "pending"));
     assert!(store.get(Kind::Connection, "dxcon-g5").unwrap().is_none());
