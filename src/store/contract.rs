@@ -571,6 +571,66 @@ fn sqlite_file_checkpoints_in_maintain() {
     assert_eq!(store.count(&Query::kind(Kind::Connection)).unwrap(), 1201);
 }
 
+/// A database made before the id map (a unique index on kind and id) is
+/// rebuilt without that index: every record is kept and found by id, rows
+/// keep their numbers, and numbering goes on past the highest ever given.
+#[test]
+fn sqlite_old_database_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE resources (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, id TEXT NOT NULL,
+                account TEXT NOT NULL, region TEXT NOT NULL, state TEXT NOT NULL, parent TEXT,
+                location TEXT, link TEXT, doc TEXT NOT NULL, version INTEGER NOT NULL,
+                due_at INTEGER, UNIQUE (kind, id));
+             CREATE INDEX resources_owner ON resources (kind, account, region, seq);
+             INSERT INTO resources (kind, id, account, region, state, doc, version)
+               VALUES ('connection', 'dxcon-old1', '111111111111', 'us-east-1', 'available', '{}', 3),
+                      ('lag', 'dxlag-old2', '111111111111', 'us-east-1', 'pending', '{}', 1),
+                      ('connection', 'dxcon-old3', '111111111111', 'us-east-1', 'available', '{}', 1);
+             DELETE FROM resources WHERE id = 'dxcon-old3';",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let old1 = store.get(Kind::Connection, "dxcon-old1").unwrap().unwrap();
+    assert_eq!((old1.seq, old1.version), (1, 3));
+    assert_eq!(store.get(Kind::Lag, "dxlag-old2").unwrap().unwrap().seq, 2);
+    assert!(store.get(Kind::Connection, "dxcon-old3").unwrap().is_none());
+    let new = put_new(&store, rec("dxcon-new", "111111111111", "requested"));
+    assert_eq!(new.seq, 4, "a row number was given twice");
+    // The same id cannot be created twice, without the index as with it.
+    let again = store.apply(vec![Write::Put(
+        rec("dxcon-old1", "111111111111", "requested"),
+        Expect::Absent,
+    )]);
+    assert!(matches!(again, Err(StoreError::Conflict { .. })));
+    drop(store);
+    // Opened again: nothing left to migrate, the same records.
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.count(&Query::kind(Kind::Connection)).unwrap(), 2);
+}
+
+/// One process per database file: a second store on it is refused while
+/// the first is open.
+#[test]
+fn sqlite_file_is_locked_to_one_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.db");
+    let first = SqliteStore::open(&path).unwrap();
+    let second = SqliteStore::open(&path);
+    assert!(
+        matches!(&second, Err(StoreError::Backend(m)) if m.contains("in use by another dxemu process")),
+        "{:?}",
+        second.err()
+    );
+    drop(first);
+    assert!(SqliteStore::open(&path).is_ok());
+}
+
 #[test]
 fn sqlite_file_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();

@@ -5,6 +5,7 @@
 //! the service layer owns. Every write is a batch applied atomically, each item
 //! with a precondition, so multi-record operations stay consistent.
 
+mod idmap;
 mod postgres;
 mod sqlite;
 mod sync;

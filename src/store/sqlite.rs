@@ -1,16 +1,19 @@
 //! The embedded default store: one SQLite file in WAL mode.
 
+use super::idmap::{IdMap, Pending};
 use super::sync::{Durable, Syncer};
 use super::{Expect, Kind, Query, Record, Store, StoreError, StoreResult, Write};
 use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
 
-const SCHEMA: &str = "
+/// The resources table. Records are found by id through the in-memory
+/// [`IdMap`], which also keeps ids unique; the table has no index on them.
+const TABLE: &str = "
 CREATE TABLE IF NOT EXISTS resources (
     seq     INTEGER PRIMARY KEY AUTOINCREMENT,
     kind    TEXT NOT NULL,
@@ -23,9 +26,13 @@ CREATE TABLE IF NOT EXISTS resources (
     link    TEXT,
     doc     TEXT NOT NULL,
     version INTEGER NOT NULL,
-    due_at  INTEGER,
-    UNIQUE (kind, id)
-);
+    due_at  INTEGER
+)";
+
+const SCHEMA: &str = "
+-- Kind and id of every row in row order: loads the id map without reading
+-- the documents.
+CREATE INDEX IF NOT EXISTS resources_ids ON resources (seq, kind, id);
 CREATE INDEX IF NOT EXISTS resources_owner ON resources (kind, account, region, seq);
 CREATE INDEX IF NOT EXISTS resources_parent ON resources (parent) WHERE parent IS NOT NULL;
 -- Every query by location leaves deleted resources out, so the partial index
@@ -71,6 +78,10 @@ pub struct SqliteStore {
     sync: Option<Syncer>,
     /// WAL checkpoints (file stores).
     checkpoints: Option<Checkpoints>,
+    /// Finds records by kind and id.
+    ids: IdMap,
+    /// Held while the store is open: one process per database file.
+    _lock: Option<std::fs::File>,
 }
 
 /// Copying the WAL into the database. SQLite would do it inside the commit
@@ -86,6 +97,8 @@ struct Checkpoints {
 /// The writer connection and the state of the group it may be in.
 struct Writer {
     conn: Connection,
+    /// What the open transaction did to the id map.
+    pending: RefCell<Pending>,
     /// A group's transaction is open: writes join it (see `apply_in_group`).
     in_group: Cell<bool>,
     /// The open group has written something.
@@ -112,12 +125,13 @@ impl std::ops::Deref for ReadConn<'_> {
 }
 
 /// Ends a group's transaction if the group's body unwinds.
-struct GroupGuard<'a>(&'a Writer);
+struct GroupGuard<'a>(&'a SqliteStore, &'a Writer);
 
 impl Drop for GroupGuard<'_> {
     fn drop(&mut self) {
-        if self.0.in_group.replace(false) {
-            let _ = self.0.conn.execute_batch("ROLLBACK");
+        if self.1.in_group.replace(false) {
+            let _ = self.1.conn.execute_batch("ROLLBACK");
+            self.0.ids.finish(&mut self.1.pending.borrow_mut(), false);
         }
     }
 }
@@ -134,6 +148,31 @@ fn backend(e: rusqlite::Error) -> StoreError {
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`.
     pub fn open(path: &Path) -> StoreResult<Self> {
+        // The id map and the answer cache hold what this process wrote: a
+        // second process writing the same file would go unseen.
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push("-lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| {
+                StoreError::Backend(format!(
+                    "cannot open {}: {e}",
+                    Path::new(&lock_path).display()
+                ))
+            })?;
+        lock.try_lock().map_err(|e| match e {
+            std::fs::TryLockError::WouldBlock => StoreError::Backend(format!(
+                "{} is in use by another dxemu process",
+                path.display()
+            )),
+            std::fs::TryLockError::Error(e) => StoreError::Backend(format!(
+                "cannot lock {}: {e}",
+                Path::new(&lock_path).display()
+            )),
+        })?;
         let mut conn = Connection::open(path).map_err(backend)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(backend)?;
@@ -151,6 +190,7 @@ impl SqliteStore {
             .map_err(backend)?;
         let mut store = Self::init(conn)?;
         store.checkpoints = Some(Checkpoints { pages });
+        store._lock = Some(lock);
         // Then NORMAL (the WAL is written, not fsynced, at commit; SQLite
         // still orders checkpoints safely) with the fsync thread making
         // each commit durable before anything depending on it is answered.
@@ -194,7 +234,24 @@ impl SqliteStore {
     fn init(conn: Connection) -> StoreResult<Self> {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
+        migrate(&conn)?;
+        conn.execute_batch(TABLE).map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
+        let ids = IdMap::new();
+        {
+            let mut stmt = conn
+                .prepare("SELECT kind, id, seq FROM resources")
+                .map_err(backend)?;
+            let mut rows = stmt.query([]).map_err(backend)?;
+            while let Some(row) = rows.next().map_err(backend)? {
+                let kind: String = row.get(0).map_err(backend)?;
+                let kind = Kind::parse(&kind).ok_or_else(|| {
+                    StoreError::Backend(format!("unknown kind {kind} in the store"))
+                })?;
+                let id: String = row.get(1).map_err(backend)?;
+                ids.load(kind, &id, row.get(2).map_err(backend)?);
+            }
+        }
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         // Savepoints (one per batch in a group) keep their undo records in
         // memory rather than in a temporary file opened for each.
@@ -204,6 +261,7 @@ impl SqliteStore {
         Ok(Self {
             writer: ReentrantMutex::new(Writer {
                 conn,
+                pending: RefCell::new(Pending::default()),
                 in_group: Cell::new(false),
                 dirty: Cell::new(false),
                 broken: Cell::new(false),
@@ -213,6 +271,8 @@ impl SqliteStore {
             generation: AtomicU64::new(0),
             sync: None,
             checkpoints: None,
+            ids,
+            _lock: None,
         })
     }
 
@@ -240,13 +300,17 @@ impl SqliteStore {
     /// Runs `write` atomically on the writer: as a savepoint of the open
     /// group (undone alone if it fails), else as a transaction of its own
     /// that returns once durable.
-    fn write<T>(&self, write: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+    fn write<T>(&self, write: impl FnOnce(&Writer) -> StoreResult<T>) -> StoreResult<T> {
         let w = self.writer.lock();
         if w.in_group.get() {
             cached(&w.conn, "SAVEPOINT batch").map_err(backend)?;
-            return match write(&w.conn) {
+            let mark = IdMap::mark(&w.pending.borrow());
+            return match write(&w) {
                 Ok(out) => {
-                    cached(&w.conn, "RELEASE batch").map_err(backend)?;
+                    if let Err(e) = cached(&w.conn, "RELEASE batch") {
+                        w.broken.set(true);
+                        return Err(backend(e));
+                    }
                     w.dirty.set(true);
                     Ok(out)
                 }
@@ -255,13 +319,24 @@ impl SqliteStore {
                         w.broken.set(true);
                         return Err(backend(undo));
                     }
+                    self.ids.undo_to(&mut w.pending.borrow_mut(), mark);
                     Err(e)
                 }
             };
         }
         let tx = w.conn.unchecked_transaction().map_err(backend)?;
-        let out = write(&tx)?;
-        let n = self.commit(true, || tx.commit())?;
+        let out = match write(&w) {
+            Ok(out) => out,
+            Err(e) => {
+                drop(tx);
+                self.ids.finish(&mut w.pending.borrow_mut(), false);
+                return Err(e);
+            }
+        };
+        let committed = self.commit(true, || tx.commit());
+        self.ids
+            .finish(&mut w.pending.borrow_mut(), committed.is_ok());
+        let n = committed?;
         self.checkpoint_if_due(&w.conn);
         drop(w);
         if let (Some(sync), Some(n)) = (&self.sync, n) {
@@ -298,11 +373,11 @@ impl SqliteStore {
                 Write::Put(rec, expect) => (rec.kind, &rec.id, *expect),
                 Write::Delete { kind, id, expect } => (*kind, id, *expect),
             };
-            if let Err(e) = check(&w.conn, kind, id, expect) {
+            if let Err(e) = self.check(&w.conn, kind, id, expect) {
                 return Ok(Err(e));
             }
         }
-        let out = write_all(&w.conn, batch, false);
+        let out = self.write_all(w, batch, false);
         match &out {
             Ok(_) => w.dirty.set(true),
             Err(_) => w.broken.set(true),
@@ -389,81 +464,144 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
     })
 }
 
-fn current_version(tx: &Connection, kind: Kind, id: &str) -> StoreResult<Option<i64>> {
-    tx.prepare_cached("SELECT version FROM resources WHERE kind = ?1 AND id = ?2")
+impl SqliteStore {
+    /// The row and version of a record, as `conn` sees it.
+    fn current(&self, conn: &Connection, kind: Kind, id: &str) -> StoreResult<Option<(i64, i64)>> {
+        let Some(seq) = self.ids.seq(kind, id) else {
+            return Ok(None);
+        };
+        conn.prepare_cached(
+            "SELECT version FROM resources WHERE seq = ?1 AND kind = ?2 AND id = ?3",
+        )
         .map_err(backend)?
-        .query_row(params![kind.as_str(), id], |r| r.get(0))
+        .query_row(params![seq, kind.as_str(), id], |r| r.get(0))
         .optional()
+        .map(|v| v.map(|v| (seq, v)))
         .map_err(backend)
-}
-
-fn check(tx: &Connection, kind: Kind, id: &str, expect: Expect) -> StoreResult<()> {
-    let found = current_version(tx, kind, id)?;
-    let ok = match expect {
-        Expect::Absent => found.is_none(),
-        Expect::Version(v) => found == Some(v),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict {
-            kind: kind.as_str(),
-            id: id.to_string(),
-        })
     }
-}
 
-/// Applies a batch's writes on `conn`, inside a transaction or savepoint the
-/// caller opened; returns the stored records of the puts.
-/// With `check_each` false, the caller has checked the preconditions.
-fn write_all(conn: &Connection, batch: Vec<Write>, check_each: bool) -> StoreResult<Vec<Record>> {
-    let mut written = Vec::new();
-    for w in batch {
-        match w {
-            Write::Put(mut rec, expect) => {
-                if check_each {
-                    check(conn, rec.kind, &rec.id, expect)?;
-                }
-                rec.version = match expect {
-                    Expect::Absent => 1,
-                    Expect::Version(v) => v + 1,
-                };
-                if expect == Expect::Absent {
-                    conn.prepare_cached(
-                        "INSERT INTO resources (kind, id, account, region, state, parent, location, link, doc, version, due_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                    )
-                    .map_err(backend)?
-                    .execute(params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at])
-                    .map_err(backend)?;
-                    rec.seq = conn.last_insert_rowid();
-                } else {
-                    rec.seq = conn
-                        .prepare_cached(
-                            "UPDATE resources SET account = ?3, region = ?4, state = ?5, parent = ?6, location = ?7, link = ?8, doc = ?9, version = ?10, due_at = ?11
-                             WHERE kind = ?1 AND id = ?2 RETURNING seq",
-                        )
-                        .map_err(backend)?
-                        .query_row(
-                            params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at],
-                            |r| r.get(0),
-                        )
-                        .map_err(backend)?;
-                }
-                written.push(rec);
-            }
-            Write::Delete { kind, id, expect } => {
-                if check_each {
-                    check(conn, kind, &id, expect)?;
-                }
-                conn.prepare_cached("DELETE FROM resources WHERE kind = ?1 AND id = ?2")
-                    .map_err(backend)?
-                    .execute(params![kind.as_str(), id])
-                    .map_err(backend)?;
-            }
+    /// Checks a precondition; the record's row when it exists.
+    fn check(
+        &self,
+        conn: &Connection,
+        kind: Kind,
+        id: &str,
+        expect: Expect,
+    ) -> StoreResult<Option<i64>> {
+        let found = self.current(conn, kind, id)?;
+        let ok = match expect {
+            Expect::Absent => found.is_none(),
+            Expect::Version(v) => found.map(|(_, have)| have) == Some(v),
+        };
+        if ok {
+            Ok(found.map(|(seq, _)| seq))
+        } else {
+            Err(StoreError::Conflict {
+                kind: kind.as_str(),
+                id: id.to_string(),
+            })
         }
     }
-    Ok(written)
+
+    /// Applies a batch's writes on the writer, inside a transaction or
+    /// savepoint the caller opened; returns the stored records of the puts.
+    /// With `check_each` false, the caller has checked the preconditions.
+    fn write_all(
+        &self,
+        w: &Writer,
+        batch: Vec<Write>,
+        check_each: bool,
+    ) -> StoreResult<Vec<Record>> {
+        let conn = &w.conn;
+        let mut written = Vec::new();
+        for write in batch {
+            match write {
+                Write::Put(mut rec, expect) => {
+                    let row = if check_each {
+                        self.check(conn, rec.kind, &rec.id, expect)?
+                    } else {
+                        self.ids.seq(rec.kind, &rec.id)
+                    };
+                    rec.version = match expect {
+                        Expect::Absent => 1,
+                        Expect::Version(v) => v + 1,
+                    };
+                    match (expect, row) {
+                        (Expect::Absent, _) => {
+                            conn.prepare_cached(
+                                "INSERT INTO resources (kind, id, account, region, state, parent, location, link, doc, version, due_at)
+                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                            )
+                            .map_err(backend)?
+                            .execute(params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at])
+                            .map_err(backend)?;
+                            rec.seq = conn.last_insert_rowid();
+                            self.ids
+                                .set(&mut w.pending.borrow_mut(), rec.kind, &rec.id, rec.seq);
+                        }
+                        (Expect::Version(_), Some(seq)) => {
+                            conn.prepare_cached(
+                                "UPDATE resources SET account = ?2, region = ?3, state = ?4, parent = ?5, location = ?6, link = ?7, doc = ?8, version = ?9, due_at = ?10
+                                 WHERE seq = ?1",
+                            )
+                            .map_err(backend)?
+                            .execute(params![seq, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at])
+                            .map_err(backend)?;
+                            rec.seq = seq;
+                        }
+                        (Expect::Version(_), None) => {
+                            return Err(StoreError::Conflict {
+                                kind: rec.kind.as_str(),
+                                id: rec.id,
+                            });
+                        }
+                    }
+                    written.push(rec);
+                }
+                Write::Delete { kind, id, expect } => {
+                    let row = if check_each {
+                        self.check(conn, kind, &id, expect)?
+                    } else {
+                        self.ids.seq(kind, &id)
+                    };
+                    if let Some(seq) = row {
+                        conn.prepare_cached("DELETE FROM resources WHERE seq = ?1")
+                            .map_err(backend)?
+                            .execute(params![seq])
+                            .map_err(backend)?;
+                        self.ids.remove(&mut w.pending.borrow_mut(), kind, &id, seq);
+                    }
+                }
+            }
+        }
+        Ok(written)
+    }
+}
+
+/// Rebuilds a resources table made before the id map (with a unique index on
+/// kind and id) without that index, keeping every row, its number and the
+/// sequence that numbers new rows.
+fn migrate(conn: &Connection) -> StoreResult<()> {
+    let old = conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'sqlite_autoindex_resources_1'")
+        .and_then(|mut s| s.exists([]))
+        .map_err(backend)?;
+    if !old {
+        return Ok(());
+    }
+    tracing::info!("rebuilding the resources table without its id index");
+    let tx = conn.unchecked_transaction().map_err(backend)?;
+    tx.execute_batch(&format!(
+        "{};
+         INSERT INTO resources_v2 ({COLUMNS}) SELECT {COLUMNS} FROM resources;
+         DELETE FROM sqlite_sequence WHERE name = 'resources_v2';
+         INSERT INTO sqlite_sequence (name, seq) SELECT 'resources_v2', seq FROM sqlite_sequence WHERE name = 'resources';
+         DROP TABLE resources;
+         ALTER TABLE resources_v2 RENAME TO resources;",
+        TABLE.replace("IF NOT EXISTS resources", "resources_v2")
+    ))
+    .map_err(backend)?;
+    tx.commit().map_err(backend)
 }
 
 /// The WHERE clause and arguments of a query (without its limit).
@@ -500,13 +638,16 @@ fn where_clause(q: &Query<'_>) -> (String, Vec<rusqlite::types::Value>) {
 
 impl Store for SqliteStore {
     fn get(&self, kind: Kind, id: &str) -> StoreResult<Option<Record>> {
+        let Some(seq) = self.ids.seq(kind, id) else {
+            return Ok(None);
+        };
         let conn = self.read()?;
         let mut stmt = conn
             .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM resources WHERE kind = ?1 AND id = ?2"
+                "SELECT {COLUMNS} FROM resources WHERE seq = ?1 AND kind = ?2 AND id = ?3"
             ))
             .map_err(backend)?;
-        stmt.query_row(params![kind.as_str(), id], row_to_record)
+        stmt.query_row(params![seq, kind.as_str(), id], row_to_record)
             .optional()
             .map_err(backend)
     }
@@ -539,11 +680,15 @@ impl Store for SqliteStore {
     }
 
     fn exists(&self, kind: Kind, id: &str) -> StoreResult<bool> {
+        let Some(seq) = self.ids.seq(kind, id) else {
+            return Ok(false);
+        };
         let conn = self.read()?;
         let mut stmt = conn
-            .prepare_cached("SELECT 1 FROM resources WHERE kind = ?1 AND id = ?2")
+            .prepare_cached("SELECT 1 FROM resources WHERE seq = ?1 AND kind = ?2 AND id = ?3")
             .map_err(backend)?;
-        stmt.exists(params![kind.as_str(), id]).map_err(backend)
+        stmt.exists(params![seq, kind.as_str(), id])
+            .map_err(backend)
     }
 
     fn apply(&self, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
@@ -557,7 +702,7 @@ impl Store for SqliteStore {
             batch
         };
         drop(w);
-        self.write(|conn| write_all(conn, batch, true))
+        self.write(|w| self.write_all(w, batch, true))
     }
 
     fn group(&self, body: &mut dyn FnMut()) -> StoreResult<()> {
@@ -571,12 +716,13 @@ impl Store for SqliteStore {
         w.in_group.set(true);
         w.dirty.set(false);
         w.broken.set(false);
-        let guard = GroupGuard(&w);
+        let guard = GroupGuard(self, &w);
         body();
         w.in_group.set(false);
         drop(guard);
         if w.broken.get() {
             let _ = w.conn.execute_batch("ROLLBACK");
+            self.ids.finish(&mut w.pending.borrow_mut(), false);
             return Err(StoreError::Backend(
                 "a write of the group failed; the group was rolled back".into(),
             ));
@@ -585,8 +731,10 @@ impl Store for SqliteStore {
         // `horizon` and `durability`), so the writer can go on meanwhile.
         if let Err(e) = self.commit(w.dirty.get(), || cached(&w.conn, "COMMIT").map(|_| ())) {
             let _ = w.conn.execute_batch("ROLLBACK");
+            self.ids.finish(&mut w.pending.borrow_mut(), false);
             return Err(e);
         }
+        self.ids.finish(&mut w.pending.borrow_mut(), true);
         Ok(())
     }
 
@@ -625,10 +773,12 @@ impl Store for SqliteStore {
     }
 
     fn reset(&self) -> StoreResult<()> {
-        self.write(|conn| {
-            conn.execute("DELETE FROM resources", [])
-                .map(|_| ())
-                .map_err(backend)
+        self.write(|w| {
+            w.conn
+                .execute("DELETE FROM resources", [])
+                .map_err(backend)?;
+            self.ids.clear(&mut w.pending.borrow_mut());
+            Ok(())
         })
     }
 

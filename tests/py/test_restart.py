@@ -1,7 +1,8 @@
 """Acknowledged writes survive SIGKILL: the server restarts on the same data directory."""
 import signal
+import subprocess
 
-from conftest import Server
+from conftest import Server, binary
 
 
 def test_state_survives_sigkill(tmp_path):
@@ -30,6 +31,20 @@ def test_state_survives_sigkill(tmp_path):
         assert new not in ids
     finally:
         again.kill(signal.SIGTERM)
+
+
+def test_a_second_server_on_the_same_data_dir_is_refused(tmp_path):
+    srv = Server("--data-dir", str(tmp_path)).start()
+    try:
+        second = subprocess.run([binary(), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path)],
+                                capture_output=True, text=True, timeout=30)
+        assert second.returncode != 0
+        assert "in use by another dxemu process" in second.stderr + second.stdout
+        # The first one is unharmed.
+        dx = srv.client("121212121212")
+        assert dx.describe_connections()["connections"] == []
+    finally:
+        srv.kill(signal.SIGTERM)
 
 
 # ---------------------------------------------------------------- connection suite
