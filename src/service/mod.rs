@@ -229,25 +229,10 @@ impl Emulator {
         };
         rec.state = state.to_string();
         rec.due_at = due;
-        let encode_error = |e: serde_json::Error| {
+        rec.doc = serde_json::to_string(doc).map_err(|e| {
             tracing::error!(error = %e, "failed to encode a stored document");
             ApiError::server("Internal error while storing the resource")
-        };
-        // Steps due the moment the state is entered (instant timing) are
-        // taken here, on the document before it is encoded, rather than by
-        // `commit` decoding it again. They count as applied from now on.
-        if let Some(at) = entered_at_ms.filter(|at| due.is_some_and(|d| d <= *at)) {
-            let mut value = serde_json::to_value(doc).map_err(encode_error)?;
-            let mut advanced = rec.clone();
-            let mut steps = 0;
-            if self.advance_doc(&mut advanced, &mut value, at, &mut steps) {
-                advanced.doc = value.to_string();
-                self.transitions.fetch_add(steps, Ordering::Relaxed);
-                return Ok(advanced);
-            }
-            // Purged at once: `commit` drops it.
-        }
-        rec.doc = serde_json::to_string(doc).map_err(encode_error)?;
+        })?;
         Ok(rec)
     }
 
@@ -391,36 +376,19 @@ impl Emulator {
         now_ms: i64,
         steps: &mut u64,
     ) -> Result<Option<Record>, ApiError> {
-        if rec.due_at.is_none_or(|at| at > now_ms) {
-            return Ok(Some(rec));
-        }
-        let mut doc: serde_json::Value =
-            serde_json::from_str(&rec.doc).map_err(|e| corrupt(&rec, &e))?;
-        if !self.advance_doc(&mut rec, &mut doc, now_ms, steps) {
-            return Ok(None);
-        }
-        rec.doc = doc.to_string();
-        Ok(Some(rec))
-    }
-
-    /// Takes every rule due by `now_ms` on a record and its decoded
-    /// document (its `doc` is left as it was); false when it is purged.
-    /// Adds the number of steps taken to `steps`.
-    fn advance_doc(
-        &self,
-        rec: &mut Record,
-        doc: &mut serde_json::Value,
-        now_ms: i64,
-        steps: &mut u64,
-    ) -> bool {
+        let mut doc: Option<serde_json::Value> = None;
         while let Some(at) = rec.due_at.filter(|at| *at <= now_ms) {
             match lifecycle::rule(rec.kind, &rec.state, self.settings.timing) {
                 Some((Step::To(next), _)) => {
                     *steps += 1;
-                    if let (Some(member), Some(obj)) = (
+                    if doc.is_none() {
+                        doc = Some(serde_json::from_str(&rec.doc).map_err(|e| corrupt(&rec, &e))?);
+                    }
+                    if let (Some(member), Some(wire)) = (
                         lifecycle::state_member(rec.kind),
-                        doc.get_mut("wire").and_then(|w| w.as_object_mut()),
-                    ) {
+                        doc.as_mut().and_then(|d| d.get_mut("wire")),
+                    ) && let Some(obj) = wire.as_object_mut()
+                    {
                         obj.insert(member.to_string(), next.into());
                         lifecycle::on_enter(rec.kind, next, at, obj);
                     }
@@ -429,12 +397,15 @@ impl Emulator {
                 }
                 Some((Step::Purge, _)) => {
                     *steps += 1;
-                    return false;
+                    return Ok(None);
                 }
                 None => rec.due_at = None,
             }
         }
-        true
+        if let Some(doc) = doc {
+            rec.doc = doc.to_string();
+        }
+        Ok(Some(rec))
     }
 }
 
