@@ -79,10 +79,16 @@ pub struct AppState {
 /// Waits until every commit the answer about to be sent may reflect is on
 /// disk; fails when it cannot get there (an fsync failed).
 pub(crate) async fn settle(state: &AppState) -> Result<(), ApiError> {
+    settle_through(state, None).await
+}
+
+/// Waits until every commit up to `through` (by default, the horizon: all
+/// anyone may have read) is on disk.
+async fn settle_through(state: &AppState, through: Option<u64>) -> Result<(), ApiError> {
     let Some(mut durable) = state.durable.clone() else {
         return Ok(());
     };
-    let horizon = state.backend.horizon();
+    let horizon = through.unwrap_or_else(|| state.backend.horizon());
     let reached = durable
         .wait_for(|d| d.through >= horizon || d.failed)
         .await
@@ -229,32 +235,51 @@ async fn run(
     op: Operation,
     body: Bytes,
 ) -> Result<Bytes, ApiError> {
-    let answer = execute(state, cx, op, body).await;
-    settle(state).await?;
+    let (answer, through) = execute(state, cx, op, body).await;
+    settle_through(state, through).await?;
     answer
 }
 
 /// Parses the JSON body and runs the operation: on the writer thread when it
 /// may write, else on a blocking thread (the store is synchronous) or from
-/// the read cache.
+/// the read cache. With the answer, the last commit it may reflect when that
+/// is known (the writer's group), else `None`: anything read so far.
 async fn execute(
     state: &AppState,
     cx: RequestContext,
     op: Operation,
     body: Bytes,
-) -> Result<Bytes, ApiError> {
+) -> (Result<Bytes, ApiError>, Option<u64>) {
     let value: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
         serde_json::Value::Object(Default::default())
     } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            ApiError::serialization(format!("The request body is not valid JSON: {e}"))
-        })?
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => {
+                let e = ApiError::serialization(format!("The request body is not valid JSON: {e}"));
+                return (Err(e), None);
+            }
+        }
     };
     if let Some(queue) = &state.writes
         && super::writes::writes(op)
     {
-        return queue.run(cx, op, value).await;
+        return match queue.run(cx, op, value).await {
+            Ok(answer) => (answer.result, Some(answer.through)),
+            Err(e) => (Err(e), None),
+        };
     }
+    (read(state, cx, op, body, value).await, None)
+}
+
+/// Runs a read-only call on a blocking thread or answers it from the cache.
+async fn read(
+    state: &AppState,
+    cx: RequestContext,
+    op: Operation,
+    body: Bytes,
+    value: serde_json::Value,
+) -> Result<Bytes, ApiError> {
     let backend = state.backend.clone();
     let read_cache = state.read_cache.clone().filter(|_| cache::cacheable(op));
     let joined = tokio::task::spawn_blocking(move || {

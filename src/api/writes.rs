@@ -22,12 +22,19 @@ const QUEUE: usize = 4096;
 /// Calls in one group at most.
 const MAX_GROUP: usize = 256;
 
+/// A call's answer, with the number of the last commit it may reflect (its
+/// group's): it may be sent once that commit is durable.
+pub struct Answer {
+    pub result: Result<Bytes, ApiError>,
+    pub through: u64,
+}
+
 /// A call waiting for the writer thread.
 struct Job {
     cx: RequestContext,
     op: Operation,
     input: serde_json::Value,
-    reply: oneshot::Sender<Result<Bytes, ApiError>>,
+    reply: oneshot::Sender<Answer>,
 }
 
 /// The queue in front of the writer thread.
@@ -68,7 +75,7 @@ impl WriteQueue {
         cx: RequestContext,
         op: Operation,
         input: serde_json::Value,
-    ) -> Result<Bytes, ApiError> {
+    ) -> Result<Answer, ApiError> {
         let (reply, answer) = oneshot::channel();
         let gone = || {
             tracing::error!(operation = op.name(), "the writer thread is gone");
@@ -83,7 +90,7 @@ impl WriteQueue {
             })
             .await
             .map_err(|_| gone())?;
-        answer.await.map_err(|_| gone())?
+        answer.await.map_err(|_| gone())
     }
 }
 
@@ -111,11 +118,15 @@ fn writer(backend: Arc<dyn Backend>, mut rx: mpsc::Receiver<Job>) {
                 answers.push((reply, run_one(backend.as_ref(), &cx, op, input)));
             }
         });
+        // Nothing else commits while the group holds the store, so this is
+        // the group's own commit (or, if another came in since, a later one:
+        // waiting for it is merely longer).
+        let through = backend.horizon();
         match committed {
             Ok(()) => {
                 for (reply, result) in answers {
                     // The caller may have given up (timeout); nothing to do.
-                    let _ = reply.send(result);
+                    let _ = reply.send(Answer { result, through });
                 }
                 // Deferred housekeeping, while they wait for their fsync.
                 backend.maintain();
@@ -130,9 +141,12 @@ fn writer(backend: Arc<dyn Backend>, mut rx: mpsc::Receiver<Job>) {
                     .collect();
                 tracing::error!(error = %e, calls = replies.len(), "a group of writes failed to commit");
                 for reply in replies {
-                    let _ = reply.send(Err(ApiError::server(
-                        "Internal error while storing the change; nothing was changed",
-                    )));
+                    let _ = reply.send(Answer {
+                        result: Err(ApiError::server(
+                            "Internal error while storing the change; nothing was changed",
+                        )),
+                        through,
+                    });
                 }
             }
         }

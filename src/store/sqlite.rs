@@ -4,6 +4,7 @@ use super::idmap::{IdMap, Pending};
 use super::sync::{Durable, Syncer};
 use super::{Expect, Kind, Query, Record, Store, StoreError, StoreResult, Write};
 use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use std::cell::{Cell, RefCell};
 use std::path::Path;
@@ -46,8 +47,13 @@ CREATE INDEX IF NOT EXISTS resources_live ON resources (kind, account, region, s
 CREATE INDEX IF NOT EXISTS resources_live_location ON resources (kind, account, region, location, state) WHERE state <> 'deleted';
 ";
 
-const COLUMNS: &str =
-    "seq, kind, id, account, region, state, parent, location, link, doc, version, due_at";
+/// The columns of a record, in the order `row_to_record` reads them.
+macro_rules! columns {
+    () => {
+        "seq, kind, id, account, region, state, parent, location, link, doc, version, due_at"
+    };
+}
+const COLUMNS: &str = columns!();
 
 /// Prepared statements kept per connection: every write statement plus the
 /// distinct listings the service runs.
@@ -604,36 +610,41 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
     tx.commit().map_err(backend)
 }
 
-/// The WHERE clause and arguments of a query (without its limit).
-fn where_clause(q: &Query<'_>) -> (String, Vec<rusqlite::types::Value>) {
-    let mut sql = String::from("kind = ?");
-    let mut args: Vec<rusqlite::types::Value> = vec![q.kind.as_str().to_string().into()];
-    let mut eq = |column: &str, value: Option<&str>| {
+/// Appends a query's WHERE clause (without its limit) to `sql`; returns
+/// its arguments, borrowed from the query.
+fn where_clause<'q>(q: &'q Query<'_>, sql: &mut String) -> Vec<ToSqlOutput<'q>> {
+    let text = |v: &'q str| ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes()));
+    sql.push_str("kind = ?");
+    let mut args = vec![text(q.kind.as_str())];
+    for (column, value) in [
+        (" AND account = ?", q.account),
+        (" AND region = ?", q.region),
+        (" AND parent = ?", q.parent),
+        (" AND location = ?", q.location),
+        (" AND link = ?", q.link),
+    ] {
         if let Some(v) = value {
-            sql.push_str(&format!(" AND {column} = ?"));
-            args.push(v.to_string().into());
+            sql.push_str(column);
+            args.push(text(v));
         }
-    };
-    eq("account", q.account);
-    eq("region", q.region);
-    eq("parent", q.parent);
-    eq("location", q.location);
-    eq("link", q.link);
+    }
     for s in q.exclude_states {
         // State names are the service's own constants; written as literals
         // so SQLite can match them to the partial indexes on live resources.
         if s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-            sql.push_str(&format!(" AND state <> '{s}'"));
+            sql.push_str(" AND state <> '");
+            sql.push_str(s);
+            sql.push('\'');
         } else {
             sql.push_str(" AND state <> ?");
-            args.push(s.to_string().into());
+            args.push(text(s));
         }
     }
     if let Some(after) = q.after_seq {
         sql.push_str(" AND seq > ?");
-        args.push(after.into());
+        args.push(ToSqlOutput::from(after));
     }
-    (sql, args)
+    args
 }
 
 impl Store for SqliteStore {
@@ -643,8 +654,10 @@ impl Store for SqliteStore {
         };
         let conn = self.read()?;
         let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM resources WHERE seq = ?1 AND kind = ?2 AND id = ?3"
+            .prepare_cached(concat!(
+                "SELECT ",
+                columns!(),
+                " FROM resources WHERE seq = ?1 AND kind = ?2 AND id = ?3"
             ))
             .map_err(backend)?;
         stmt.query_row(params![seq, kind.as_str(), id], row_to_record)
@@ -653,11 +666,15 @@ impl Store for SqliteStore {
     }
 
     fn list(&self, q: &Query<'_>) -> StoreResult<Vec<Record>> {
-        let (filter, mut args) = where_clause(q);
-        let mut sql = format!("SELECT {COLUMNS} FROM resources WHERE {filter} ORDER BY seq");
+        let mut sql = String::with_capacity(256);
+        sql.push_str("SELECT ");
+        sql.push_str(COLUMNS);
+        sql.push_str(" FROM resources WHERE ");
+        let mut args = where_clause(q, &mut sql);
+        sql.push_str(" ORDER BY seq");
         if let Some(limit) = q.limit {
             sql.push_str(" LIMIT ?");
-            args.push((limit.min(i64::MAX as usize) as i64).into());
+            args.push(ToSqlOutput::from(limit.min(i64::MAX as usize) as i64));
         }
         let conn = self.read()?;
         let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
@@ -668,11 +685,11 @@ impl Store for SqliteStore {
     }
 
     fn count(&self, q: &Query<'_>) -> StoreResult<usize> {
-        let (filter, args) = where_clause(q);
+        let mut sql = String::with_capacity(192);
+        sql.push_str("SELECT COUNT(*) FROM resources WHERE ");
+        let args = where_clause(q, &mut sql);
         let conn = self.read()?;
-        let mut stmt = conn
-            .prepare_cached(&format!("SELECT COUNT(*) FROM resources WHERE {filter}"))
-            .map_err(backend)?;
+        let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
         let n: i64 = stmt
             .query_row(params_from_iter(args), |r| r.get(0))
             .map_err(backend)?;
