@@ -179,7 +179,14 @@ pub fn state_member(kind: Kind) -> Option<&'static str> {
     }
 }
 
-/// Side effects inside a resource's wire document when it enters `state`.
+/// Whether `on_enter` may change more of a `kind`'s document than its state
+/// member (the lifecycle then opens the whole document).
+pub fn edits_on_enter(kind: Kind) -> bool {
+    matches!(kind, Kind::VirtualInterface | Kind::FailoverTest)
+}
+
+/// Side effects inside a resource's wire document when it enters `state`
+/// (only for the kinds `edits_on_enter` names).
 pub fn on_enter(
     kind: Kind,
     state: &str,

@@ -376,21 +376,19 @@ impl Emulator {
         now_ms: i64,
         steps: &mut u64,
     ) -> Result<Option<Record>, ApiError> {
-        let mut doc: Option<serde_json::Value> = None;
+        let mut doc: Option<Opened> = None;
         while let Some(at) = rec.due_at.filter(|at| *at <= now_ms) {
             match lifecycle::rule(rec.kind, &rec.state, self.settings.timing) {
                 Some((Step::To(next), _)) => {
                     *steps += 1;
                     if doc.is_none() {
-                        doc = Some(serde_json::from_str(&rec.doc).map_err(|e| corrupt(&rec, &e))?);
+                        doc =
+                            Some(Opened::open(rec.kind, &rec.doc).map_err(|e| corrupt(&rec, &e))?);
                     }
-                    if let (Some(member), Some(wire)) = (
-                        lifecycle::state_member(rec.kind),
-                        doc.as_mut().and_then(|d| d.get_mut("wire")),
-                    ) && let Some(obj) = wire.as_object_mut()
+                    if let (Some(member), Some(doc)) = (lifecycle::state_member(rec.kind), &mut doc)
                     {
-                        obj.insert(member.to_string(), next.into());
-                        lifecycle::on_enter(rec.kind, next, at, obj);
+                        doc.enter(rec.kind, member, next, at)
+                            .map_err(|e| corrupt(&rec, &e))?;
                     }
                     rec.state = next.to_string();
                     rec.due_at = lifecycle::due_after(rec.kind, next, at, self.settings.timing);
@@ -403,9 +401,77 @@ impl Emulator {
             }
         }
         if let Some(doc) = doc {
-            rec.doc = doc.to_string();
+            rec.doc = doc.encode().map_err(|e| corrupt(&rec, &e))?;
         }
         Ok(Some(rec))
+    }
+}
+
+type Shallow = std::collections::BTreeMap<String, Box<serde_json::value::RawValue>>;
+
+/// A stored document opened for the lifecycle to change its state: whole
+/// when entering a state changes more than the state member, else only its
+/// top level and that of its wire part (the rest stays text), which spares
+/// decoding and encoding every nested value on each step.
+enum Opened {
+    Full(serde_json::Value),
+    Shallow { top: Shallow, wire: Option<Shallow> },
+}
+
+impl Opened {
+    fn open(kind: Kind, doc: &str) -> serde_json::Result<Self> {
+        if lifecycle::edits_on_enter(kind) {
+            return serde_json::from_str(doc).map(Opened::Full);
+        }
+        let top: Shallow = serde_json::from_str(doc)?;
+        let wire = match top.get("wire") {
+            Some(w) => serde_json::from_str(w.get()).map(Some)?,
+            None => None,
+        };
+        Ok(Opened::Shallow { top, wire })
+    }
+
+    /// Sets the state `member` to `state`, entered at `at_ms`.
+    fn enter(
+        &mut self,
+        kind: Kind,
+        member: &str,
+        state: &str,
+        at_ms: i64,
+    ) -> serde_json::Result<()> {
+        match self {
+            Opened::Full(doc) => {
+                if let Some(obj) = doc.get_mut("wire").and_then(|w| w.as_object_mut()) {
+                    obj.insert(member.to_string(), state.into());
+                    lifecycle::on_enter(kind, state, at_ms, obj);
+                }
+            }
+            Opened::Shallow {
+                wire: Some(wire), ..
+            } => {
+                let value =
+                    serde_json::value::RawValue::from_string(serde_json::to_string(state)?)?;
+                wire.insert(member.to_string(), value);
+            }
+            Opened::Shallow { wire: None, .. } => {}
+        }
+        Ok(())
+    }
+
+    fn encode(self) -> serde_json::Result<String> {
+        match self {
+            Opened::Full(doc) => Ok(doc.to_string()),
+            Opened::Shallow { mut top, wire } => {
+                if let Some(wire) = wire {
+                    let text = serde_json::to_string(&wire)?;
+                    top.insert(
+                        "wire".into(),
+                        serde_json::value::RawValue::from_string(text)?,
+                    );
+                }
+                serde_json::to_string(&top)
+            }
+        }
     }
 }
 
@@ -966,5 +1032,33 @@ impl DirectConnect for Emulator {
 
     fn describe_virtual_gateways(&self, cx: &RequestContext) -> Result<VirtualGateways, ApiError> {
         vifs::describe_virtual_gateways(self, cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both ways of opening a document make the same change to it.
+    #[test]
+    fn a_shallow_edit_matches_a_full_one() {
+        let doc = r#"{"wire":{"connectionId":"dxcon-f1234567","connectionState":"requested","tags":[{"key":"a","value":"b"}],"macSecKeys":[]},"x":{"loa":{"issued":1}}}"#;
+        let mut shallow = Opened::open(Kind::Connection, doc).unwrap();
+        assert!(matches!(shallow, Opened::Shallow { .. }));
+        shallow
+            .enter(Kind::Connection, "connectionState", "available", 0)
+            .unwrap();
+        let mut full = Opened::Full(serde_json::from_str(doc).unwrap());
+        full.enter(Kind::Connection, "connectionState", "available", 0)
+            .unwrap();
+        let shallow: serde_json::Value = serde_json::from_str(&shallow.encode().unwrap()).unwrap();
+        let full: serde_json::Value = serde_json::from_str(&full.encode().unwrap()).unwrap();
+        assert_eq!(shallow, full);
+        assert_eq!(shallow["wire"]["connectionState"], "available");
+        // Kinds whose documents change beyond the state open in full.
+        assert!(matches!(
+            Opened::open(Kind::VirtualInterface, doc).unwrap(),
+            Opened::Full(_)
+        ));
     }
 }
