@@ -99,9 +99,18 @@ impl WriteQueue {
 fn writer(backend: Arc<dyn Backend>, mut rx: mpsc::Receiver<Job>) {
     while let Some(first) = rx.blocking_recv() {
         let mut jobs = vec![first];
+        // Before the group closes, the writer gives way once: a request an
+        // HTTP thread is parsing on this processor can still join it, and
+        // bigger groups spread each commit and fsync over more calls
+        // (measured: about a tenth more creates a second on two cores).
+        let mut yielded = false;
         while jobs.len() < MAX_GROUP {
             match rx.try_recv() {
                 Ok(job) => jobs.push(job),
+                Err(_) if !yielded => {
+                    yielded = true;
+                    std::thread::yield_now();
+                }
                 Err(_) => break,
             }
         }
