@@ -113,6 +113,16 @@ pub enum Write {
     },
 }
 
+impl Write {
+    /// The record a write is about, and what it expects to find.
+    pub fn target(&self) -> (Kind, &str, Expect) {
+        match self {
+            Write::Put(rec, expect) => (rec.kind, &rec.id, *expect),
+            Write::Delete { kind, id, expect } => (*kind, id, *expect),
+        }
+    }
+}
+
 /// A listing of one kind, in insertion order.
 #[derive(Debug, Clone)]
 pub struct Query<'a> {
@@ -130,6 +140,18 @@ pub struct Query<'a> {
 }
 
 impl<'a> Query<'a> {
+    /// The columns a query matches by equality, with the value of each it
+    /// sets: every backend builds its WHERE clause from these.
+    pub fn equalities(&self) -> [(&'static str, Option<&'a str>); 5] {
+        [
+            ("account", self.account),
+            ("region", self.region),
+            ("parent", self.parent),
+            ("location", self.location),
+            ("link", self.link),
+        ]
+    }
+
     pub fn kind(kind: Kind) -> Self {
         Self {
             kind,
@@ -194,8 +216,9 @@ pub trait Store: Send + Sync {
     }
     /// Runs `body` with every write it makes (on this thread) joining one
     /// transaction, committed once when `body` returns: one durable commit
-    /// for many writes. Each `apply` inside stays atomic on its own, and a
-    /// failed one undoes only itself. Reads made by `body` see its writes;
+    /// for many writes. Each `apply` inside stays atomic on its own: one
+    /// refused for a precondition changes nothing. A fault of the store
+    /// itself may fail the whole group. Reads made by `body` see its writes;
     /// everyone else sees them once the group has committed. Fails when the
     /// commit fails, and then none of the group's writes happened. A store
     /// that cannot group runs `body` with each write committed on its own.

@@ -386,13 +386,7 @@ fn where_clause(q: &Query<'_>) -> (String, Vec<Arg>) {
         args.push(arg);
         sql.push_str(&format!(" AND {cond} ${}", args.len()));
     };
-    for (column, value) in [
-        ("account", q.account),
-        ("region", q.region),
-        ("parent", q.parent),
-        ("location", q.location),
-        ("link", q.link),
-    ] {
+    for (column, value) in q.equalities() {
         if let Some(v) = value {
             push(
                 &mut sql,

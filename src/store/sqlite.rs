@@ -158,27 +158,20 @@ impl SqliteStore {
         // second process writing the same file would go unseen.
         let mut lock_path = path.as_os_str().to_owned();
         lock_path.push("-lock");
+        let lock_path = std::path::PathBuf::from(lock_path);
         let lock = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&lock_path)
-            .map_err(|e| {
-                StoreError::Backend(format!(
-                    "cannot open {}: {e}",
-                    Path::new(&lock_path).display()
-                ))
+            .and_then(|f| f.try_lock().map(|()| f).map_err(std::io::Error::from))
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::WouldBlock => StoreError::Backend(format!(
+                    "{} is in use by another dxemu process",
+                    path.display()
+                )),
+                _ => StoreError::Backend(format!("cannot lock {}: {e}", lock_path.display())),
             })?;
-        lock.try_lock().map_err(|e| match e {
-            std::fs::TryLockError::WouldBlock => StoreError::Backend(format!(
-                "{} is in use by another dxemu process",
-                path.display()
-            )),
-            std::fs::TryLockError::Error(e) => StoreError::Backend(format!(
-                "cannot lock {}: {e}",
-                Path::new(&lock_path).display()
-            )),
-        })?;
         let mut conn = Connection::open(path).map_err(backend)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(backend)?;
@@ -259,8 +252,8 @@ impl SqliteStore {
             }
         }
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        // Savepoints (one per batch in a group) keep their undo records in
-        // memory rather than in a temporary file opened for each.
+        // Savepoints (for the rare batch in a group that names a record
+        // twice) keep their undo records in memory, not in a temporary file.
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(backend)?;
 
@@ -366,24 +359,33 @@ impl SqliteStore {
                 "an earlier write of this group failed".into(),
             )));
         }
-        let key = |w: &Write| match w {
-            Write::Put(rec, _) => (rec.kind, rec.id.clone()),
-            Write::Delete { kind, id, .. } => (*kind, id.clone()),
-        };
-        let keys: std::collections::HashSet<_> = batch.iter().map(key).collect();
+        let keys: std::collections::HashSet<_> = batch
+            .iter()
+            .map(|write| {
+                let (kind, id, _) = write.target();
+                (kind, id)
+            })
+            .collect();
         if keys.len() != batch.len() {
             return Err(batch);
         }
-        for write in &batch {
-            let (kind, id, expect) = match write {
-                Write::Put(rec, expect) => (rec.kind, &rec.id, *expect),
-                Write::Delete { kind, id, expect } => (*kind, id, *expect),
-            };
-            if let Err(e) = self.check(&w.conn, kind, id, expect) {
-                return Ok(Err(e));
-            }
-        }
-        let out = self.write_all(w, batch, false);
+        let rows = batch
+            .iter()
+            .map(|write| {
+                let (kind, id, expect) = write.target();
+                self.check(&w.conn, kind, id, expect)
+            })
+            .collect::<StoreResult<Vec<_>>>();
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(e) => return Ok(Err(e)),
+        };
+        let out = batch
+            .into_iter()
+            .zip(rows)
+            .map(|(write, row)| self.write_one(w, write, row))
+            .collect::<StoreResult<Vec<_>>>()
+            .map(|written| written.into_iter().flatten().collect());
         match &out {
             Ok(_) => w.dirty.set(true),
             Err(_) => w.broken.set(true),
@@ -509,78 +511,72 @@ impl SqliteStore {
         }
     }
 
-    /// Applies a batch's writes on the writer, inside a transaction or
-    /// savepoint the caller opened; returns the stored records of the puts.
-    /// With `check_each` false, the caller has checked the preconditions.
-    fn write_all(
-        &self,
-        w: &Writer,
-        batch: Vec<Write>,
-        check_each: bool,
-    ) -> StoreResult<Vec<Record>> {
-        let conn = &w.conn;
+    /// Checks and applies a batch's writes one after the other on the
+    /// writer, inside a transaction or savepoint the caller opened; returns
+    /// the stored records of the puts.
+    fn write_all(&self, w: &Writer, batch: Vec<Write>) -> StoreResult<Vec<Record>> {
         let mut written = Vec::new();
         for write in batch {
-            match write {
-                Write::Put(mut rec, expect) => {
-                    let row = if check_each {
-                        self.check(conn, rec.kind, &rec.id, expect)?
-                    } else {
-                        self.ids.seq(rec.kind, &rec.id)
-                    };
-                    rec.version = match expect {
-                        Expect::Absent => 1,
-                        Expect::Version(v) => v + 1,
-                    };
-                    match (expect, row) {
-                        (Expect::Absent, _) => {
-                            conn.prepare_cached(
+            let (kind, id, expect) = write.target();
+            let row = self.check(&w.conn, kind, id, expect)?;
+            written.extend(self.write_one(w, write, row)?);
+        }
+        Ok(written)
+    }
+
+    /// Applies one write whose precondition holds, `row` being the record's
+    /// row if it exists; the stored record of a put.
+    fn write_one(&self, w: &Writer, write: Write, row: Option<i64>) -> StoreResult<Option<Record>> {
+        let conn = &w.conn;
+        match write {
+            Write::Put(mut rec, expect) => {
+                rec.version = match expect {
+                    Expect::Absent => 1,
+                    Expect::Version(v) => v + 1,
+                };
+                match (expect, row) {
+                    (Expect::Absent, _) => {
+                        conn.prepare_cached(
                                 "INSERT INTO resources (kind, id, account, region, state, parent, location, link, doc, version, due_at)
                                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                             )
                             .map_err(backend)?
                             .execute(params![rec.kind.as_str(), rec.id, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at])
                             .map_err(backend)?;
-                            rec.seq = conn.last_insert_rowid();
-                            self.ids
-                                .set(&mut w.pending.borrow_mut(), rec.kind, &rec.id, rec.seq);
-                        }
-                        (Expect::Version(_), Some(seq)) => {
-                            conn.prepare_cached(
+                        rec.seq = conn.last_insert_rowid();
+                        self.ids
+                            .set(&mut w.pending.borrow_mut(), rec.kind, &rec.id, rec.seq);
+                    }
+                    (Expect::Version(_), Some(seq)) => {
+                        conn.prepare_cached(
                                 "UPDATE resources SET account = ?2, region = ?3, state = ?4, parent = ?5, location = ?6, link = ?7, doc = ?8, version = ?9, due_at = ?10
                                  WHERE seq = ?1",
                             )
                             .map_err(backend)?
                             .execute(params![seq, rec.account, rec.region, rec.state, rec.parent, rec.location, rec.link, rec.doc, rec.version, rec.due_at])
                             .map_err(backend)?;
-                            rec.seq = seq;
-                        }
-                        (Expect::Version(_), None) => {
-                            return Err(StoreError::Conflict {
-                                kind: rec.kind.as_str(),
-                                id: rec.id,
-                            });
-                        }
+                        rec.seq = seq;
                     }
-                    written.push(rec);
-                }
-                Write::Delete { kind, id, expect } => {
-                    let row = if check_each {
-                        self.check(conn, kind, &id, expect)?
-                    } else {
-                        self.ids.seq(kind, &id)
-                    };
-                    if let Some(seq) = row {
-                        conn.prepare_cached("DELETE FROM resources WHERE seq = ?1")
-                            .map_err(backend)?
-                            .execute(params![seq])
-                            .map_err(backend)?;
-                        self.ids.remove(&mut w.pending.borrow_mut(), kind, &id, seq);
+                    (Expect::Version(_), None) => {
+                        return Err(StoreError::Conflict {
+                            kind: rec.kind.as_str(),
+                            id: rec.id,
+                        });
                     }
                 }
+                Ok(Some(rec))
+            }
+            Write::Delete { kind, id, .. } => {
+                if let Some(seq) = row {
+                    conn.prepare_cached("DELETE FROM resources WHERE seq = ?1")
+                        .map_err(backend)?
+                        .execute(params![seq])
+                        .map_err(backend)?;
+                    self.ids.remove(&mut w.pending.borrow_mut(), kind, &id, seq);
+                }
+                Ok(None)
             }
         }
-        Ok(written)
     }
 }
 
@@ -616,15 +612,11 @@ fn where_clause<'q>(q: &'q Query<'_>, sql: &mut String) -> Vec<ToSqlOutput<'q>> 
     let text = |v: &'q str| ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes()));
     sql.push_str("kind = ?");
     let mut args = vec![text(q.kind.as_str())];
-    for (column, value) in [
-        (" AND account = ?", q.account),
-        (" AND region = ?", q.region),
-        (" AND parent = ?", q.parent),
-        (" AND location = ?", q.location),
-        (" AND link = ?", q.link),
-    ] {
+    for (column, value) in q.equalities() {
         if let Some(v) = value {
+            sql.push_str(" AND ");
             sql.push_str(column);
+            sql.push_str(" = ?");
             args.push(text(v));
         }
     }
@@ -719,7 +711,7 @@ impl Store for SqliteStore {
             batch
         };
         drop(w);
-        self.write(|w| self.write_all(w, batch, true))
+        self.write(|w| self.write_all(w, batch))
     }
 
     fn group(&self, body: &mut dyn FnMut()) -> StoreResult<()> {
