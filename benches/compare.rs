@@ -35,6 +35,8 @@ struct Server {
     children: Vec<Child>,
     endpoints: Vec<String>,
     start_ms: f64,
+    /// The data directory, removed once the processes are gone.
+    data_dir: Option<std::path::PathBuf>,
 }
 
 impl Drop for Server {
@@ -42,6 +44,9 @@ impl Drop for Server {
         for child in &mut self.children {
             let _ = child.kill();
             let _ = child.wait();
+        }
+        if let Some(dir) = &self.data_dir {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }
@@ -85,6 +90,7 @@ async fn start_dxemu(client: &reqwest::Client, store: Option<&str>, instances: u
         children: Vec::new(),
         endpoints: Vec::new(),
         start_ms: 0.0,
+        data_dir: store.is_none().then(|| dir.clone()),
     };
     for _ in 0..instances {
         let started = Instant::now();
@@ -136,6 +142,7 @@ async fn start_moto(client: &reqwest::Client) -> Option<Server> {
         children: vec![child],
         endpoints: vec![endpoint],
         start_ms,
+        data_dir: None,
     })
 }
 
