@@ -39,6 +39,11 @@ pub trait Backend: DirectConnect + crate::control::Control {
     fn durability(&self) -> Option<tokio::sync::watch::Receiver<crate::store::Durable>> {
         None
     }
+    /// Runs `then` once commit `n` is durable (see `Store::after_durable`).
+    fn after_durable(&self, n: u64, then: crate::store::OnDurable) {
+        let _ = n;
+        then(true);
+    }
     /// Whether `group` commits many requests' writes together.
     fn groups_writes(&self) -> bool {
         false

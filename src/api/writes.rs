@@ -133,10 +133,24 @@ fn writer(backend: Arc<dyn Backend>, mut rx: mpsc::Receiver<Job>) {
         let through = backend.horizon();
         match committed {
             Ok(()) => {
-                for (reply, result) in answers {
-                    // The caller may have given up (timeout); nothing to do.
-                    let _ = reply.send(Answer { result, through });
-                }
+                // Answers go out from the fsync thread once the group is on
+                // disk: each caller wakes once, to a durable answer.
+                backend.after_durable(
+                    through,
+                    Box::new(move |durable| {
+                        for (reply, result) in answers {
+                            let result = if durable {
+                                result
+                            } else {
+                                Err(ApiError::server(
+                                    "Internal error: the change could not be written to disk",
+                                ))
+                            };
+                            // The caller may have given up (timeout); nothing to do.
+                            let _ = reply.send(Answer { result, through });
+                        }
+                    }),
+                );
                 // Deferred housekeeping, while they wait for their fsync.
                 backend.maintain();
             }

@@ -535,6 +535,10 @@ impl Backend for Emulator {
         self.store.durability()
     }
 
+    fn after_durable(&self, n: u64, then: crate::store::OnDurable) {
+        self.store.after_durable(n, then);
+    }
+
     fn group(&self, body: &mut dyn FnMut()) -> Result<(), ApiError> {
         // The process's write lock first, as every writer takes it, then
         // the store's group: the lifecycle task and control calls wait for

@@ -12,7 +12,7 @@ mod sync;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-pub use sync::Durable;
+pub use sync::{Durable, OnDurable};
 
 /// Resource families the store keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -245,6 +245,12 @@ pub trait Store: Send + Sync {
     /// `None`: every commit is durable once visible.
     fn durability(&self) -> Option<tokio::sync::watch::Receiver<Durable>> {
         None
+    }
+    /// Runs `then` once commit `n` is durable (`true`), or can never be
+    /// (`false`); at once for a store whose commits are durable when visible.
+    fn after_durable(&self, n: u64, then: OnDurable) {
+        let _ = n;
+        then(true);
     }
     /// Takes the lock that serialises read-check-write sequences across
     /// processes; `None` when the store has one process only.

@@ -736,8 +736,8 @@ impl Store for SqliteStore {
                 "a write of the group failed; the group was rolled back".into(),
             ));
         }
-        // The group's callers wait for durability themselves (through
-        // `horizon` and `durability`), so the writer can go on meanwhile.
+        // The group's callers are answered once it is durable (through
+        // `horizon` and `after_durable`), so the writer can go on meanwhile.
         if let Err(e) = self.commit(w.dirty.get(), || cached(&w.conn, "COMMIT").map(|_| ())) {
             let _ = w.conn.execute_batch("ROLLBACK");
             self.ids.finish(&mut w.pending.borrow_mut(), false);
@@ -801,5 +801,12 @@ impl Store for SqliteStore {
 
     fn durability(&self) -> Option<tokio::sync::watch::Receiver<Durable>> {
         self.sync.as_ref().map(Syncer::subscribe)
+    }
+
+    fn after_durable(&self, n: u64, then: super::OnDurable) {
+        match &self.sync {
+            Some(sync) => sync.after(n, then),
+            None => then(true),
+        }
     }
 }

@@ -22,12 +22,28 @@ pub struct Durable {
     pub failed: bool,
 }
 
-#[derive(Debug, Default)]
+/// Work to run once a commit is durable (`true`) or can never be (`false`).
+pub type OnDurable = Box<dyn FnOnce(bool) + Send>;
+
+#[derive(Default)]
 struct State {
     /// Commits whose WAL frames are written (in the OS), awaiting an fsync.
     written: u64,
     durable: Durable,
     closing: bool,
+    /// Work waiting for a commit to be durable, by commit number.
+    waiting: Vec<(u64, OnDurable)>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("written", &self.written)
+            .field("durable", &self.durable)
+            .field("closing", &self.closing)
+            .field("waiting", &self.waiting.len())
+            .finish()
+    }
 }
 
 #[derive(Debug)]
@@ -100,6 +116,19 @@ impl Syncer {
         }
     }
 
+    /// Runs `then` once commit `n` is durable, on the fsync thread (at once
+    /// when it already is).
+    pub(super) fn after(&self, n: u64, then: OnDurable) {
+        let mut st = lock(&self.shared.state);
+        if st.durable.through >= n || st.durable.failed {
+            let ok = st.durable.through >= n;
+            drop(st);
+            then(ok);
+            return;
+        }
+        st.waiting.push((n, then));
+    }
+
     /// Follows durability from async code.
     pub(super) fn subscribe(&self) -> watch::Receiver<Durable> {
         self.shared.watch.subscribe()
@@ -148,8 +177,23 @@ fn run(shared: &Shared) {
         // finds the watch already there. Waking watchers outside the lock
         // keeps the writer from waiting on it.
         shared.watch.send_replace(durable);
-        lock(&shared.state).durable = durable;
+        let ready: Vec<(u64, OnDurable)> = {
+            let mut st = lock(&shared.state);
+            st.durable = durable;
+            if durable.failed {
+                std::mem::take(&mut st.waiting)
+            } else {
+                let (ready, waiting) = std::mem::take(&mut st.waiting)
+                    .into_iter()
+                    .partition(|(n, _)| *n <= durable.through);
+                st.waiting = waiting;
+                ready
+            }
+        };
         shared.changed.notify_all();
+        for (n, then) in ready {
+            then(n <= durable.through);
+        }
     }
 }
 
@@ -197,5 +241,48 @@ mod tests {
         sync.written(m);
         assert!(sync.wait(m).is_err());
         assert_eq!(sync.subscribe().borrow().through, 0);
+    }
+
+    #[test]
+    fn work_after_a_commit_runs_once_it_is_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wal");
+        std::fs::write(&path, b"frames").unwrap();
+        let sync = Syncer::start(File::open(&path).unwrap()).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let a = sync.begin();
+        let b = sync.begin();
+        let (ta, tb) = (tx.clone(), tx.clone());
+        sync.after(b, Box::new(move |ok| ta.send(("b", ok)).unwrap()));
+        sync.after(a, Box::new(move |ok| tb.send(("a", ok)).unwrap()));
+        // Nothing is written yet: nothing may run.
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(50))
+                .is_err()
+        );
+        sync.written(a);
+        assert_eq!(rx.recv().unwrap(), ("a", true));
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(50))
+                .is_err()
+        );
+        sync.written(b);
+        assert_eq!(rx.recv().unwrap(), ("b", true));
+        // Already durable: runs at once, on the caller's thread.
+        sync.after(a, Box::new(move |ok| tx.send(("again", ok)).unwrap()));
+        assert_eq!(rx.try_recv().unwrap(), ("again", true));
+    }
+
+    #[test]
+    fn work_after_a_failed_fsync_is_told_so() {
+        let Ok(null) = File::open("/dev/null") else {
+            return;
+        };
+        let sync = Syncer::start(null).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let n = sync.begin();
+        sync.after(n, Box::new(move |ok| tx.send(ok).unwrap()));
+        sync.written(n);
+        assert!(!rx.recv().unwrap());
     }
 }
