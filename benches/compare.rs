@@ -330,7 +330,9 @@ async fn measure(client: &reqwest::Client, server: &Server, secs: u64) -> Figure
     }
 }
 
-#[tokio::main]
+// One thread drives every load worker: the load takes little of the two
+// shared processors and adds no thread of its own to wake for each answer.
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let secs = std::env::var("DXEMU_BENCH_SECS")
         .ok()
