@@ -377,18 +377,22 @@ impl Emulator {
         steps: &mut u64,
     ) -> Result<Option<Record>, ApiError> {
         let mut doc: Option<Opened> = None;
+        let member = lifecycle::state_member(rec.kind);
         while let Some(at) = rec.due_at.filter(|at| *at <= now_ms) {
             match lifecycle::rule(rec.kind, &rec.state, self.settings.timing) {
                 Some((Step::To(next), _)) => {
                     *steps += 1;
-                    if doc.is_none() {
-                        doc =
-                            Some(Opened::open(rec.kind, &rec.doc).map_err(|e| corrupt(&rec, &e))?);
-                    }
-                    if let (Some(member), Some(doc)) = (lifecycle::state_member(rec.kind), &mut doc)
-                    {
-                        doc.enter(rec.kind, member, next, at)
-                            .map_err(|e| corrupt(&rec, &e))?;
+                    if let Some(member) = member {
+                        if doc.is_none() {
+                            doc = Some(
+                                Opened::open(rec.kind, &rec.doc, member)
+                                    .map_err(|e| corrupt(&rec, &e))?,
+                            );
+                        }
+                        if let Some(doc) = &mut doc {
+                            doc.enter(rec.kind, member, next, at)
+                                .map_err(|e| corrupt(&rec, &e))?;
+                        }
                     }
                     rec.state = next.to_string();
                     rec.due_at = lifecycle::due_after(rec.kind, next, at, self.settings.timing);
@@ -401,34 +405,39 @@ impl Emulator {
             }
         }
         if let Some(doc) = doc {
-            rec.doc = doc.encode().map_err(|e| corrupt(&rec, &e))?;
+            rec.doc = doc.encode(&rec.doc).map_err(|e| {
+                tracing::error!(kind = rec.kind.as_str(), id = %rec.id, error = %e, "stored document cannot be changed");
+                ApiError::server("Internal error while reading the resource")
+            })?;
         }
         Ok(Some(rec))
     }
 }
 
-type Shallow = std::collections::BTreeMap<String, Box<serde_json::value::RawValue>>;
-
 /// A stored document opened for the lifecycle to change its state: whole
-/// when entering a state changes more than the state member, else only its
-/// top level and that of its wire part (the rest stays text), which spares
-/// decoding and encoding every nested value on each step.
+/// when entering a state changes more than the state member, else only as
+/// far as needed to find where the state member's value lies in the text,
+/// which is then replaced there (the rest is copied, not decoded and encoded
+/// again).
 enum Opened {
     Full(serde_json::Value),
-    Shallow { top: Shallow, wire: Option<Shallow> },
+    /// The state member's value spans `span` of the stored text; `value` is
+    /// the JSON text to put there.
+    Splice {
+        span: std::ops::Range<usize>,
+        value: String,
+    },
 }
 
 impl Opened {
-    fn open(kind: Kind, doc: &str) -> serde_json::Result<Self> {
-        if lifecycle::edits_on_enter(kind) {
-            return serde_json::from_str(doc).map(Opened::Full);
+    fn open(kind: Kind, doc: &str, member: &str) -> serde_json::Result<Self> {
+        if !lifecycle::edits_on_enter(kind)
+            && let Some(span) = state_span(doc, member)
+        {
+            let value = doc.get(span.clone()).unwrap_or_default().to_string();
+            return Ok(Opened::Splice { span, value });
         }
-        let top: Shallow = serde_json::from_str(doc)?;
-        let wire = match top.get("wire") {
-            Some(w) => serde_json::from_str(w.get()).map(Some)?,
-            None => None,
-        };
-        Ok(Opened::Shallow { top, wire })
+        serde_json::from_str(doc).map(Opened::Full)
     }
 
     /// Sets the state `member` to `state`, entered at `at_ms`.
@@ -446,33 +455,48 @@ impl Opened {
                     lifecycle::on_enter(kind, state, at_ms, obj);
                 }
             }
-            Opened::Shallow {
-                wire: Some(wire), ..
-            } => {
-                let value =
-                    serde_json::value::RawValue::from_string(serde_json::to_string(state)?)?;
-                wire.insert(member.to_string(), value);
-            }
-            Opened::Shallow { wire: None, .. } => {}
+            Opened::Splice { value, .. } => *value = serde_json::to_string(state)?,
         }
         Ok(())
     }
 
-    fn encode(self) -> serde_json::Result<String> {
+    /// The changed document; `doc` is the text it was opened from.
+    fn encode(self, doc: &str) -> Result<String, String> {
         match self {
             Opened::Full(doc) => Ok(doc.to_string()),
-            Opened::Shallow { mut top, wire } => {
-                if let Some(wire) = wire {
-                    let text = serde_json::to_string(&wire)?;
-                    top.insert(
-                        "wire".into(),
-                        serde_json::value::RawValue::from_string(text)?,
-                    );
-                }
-                serde_json::to_string(&top)
+            Opened::Splice { span, value } => {
+                let (Some(before), Some(after)) = (doc.get(..span.start), doc.get(span.end..))
+                else {
+                    return Err("the state member lies outside the document".into());
+                };
+                let mut out = String::with_capacity(doc.len() + value.len());
+                out.push_str(before);
+                out.push_str(&value);
+                out.push_str(after);
+                Ok(out)
             }
         }
     }
+}
+
+/// Where the value of the wire part's state `member` lies in the stored
+/// text `doc`, found without decoding anything else: `None` when the
+/// document does not have it (it is then opened in full).
+fn state_span(doc: &str, member: &str) -> Option<std::ops::Range<usize>> {
+    use serde_json::value::RawValue;
+    #[derive(serde::Deserialize)]
+    struct Top<'a> {
+        #[serde(borrow)]
+        wire: Option<&'a RawValue>,
+    }
+    let top: Top<'_> = serde_json::from_str(doc).ok()?;
+    let wire: std::collections::BTreeMap<&str, &RawValue> =
+        serde_json::from_str(top.wire?.get()).ok()?;
+    let value = wire.get(member)?.get();
+    // The value borrows from `doc`: its offset there is the pointers' distance.
+    let start = (value.as_ptr() as usize).checked_sub(doc.as_ptr() as usize)?;
+    let span = start..start + value.len();
+    (doc.get(span.clone()) == Some(value)).then_some(span)
 }
 
 pub(crate) fn decode_doc<W: DeserializeOwned, X: DeserializeOwned + Default>(
@@ -1045,23 +1069,40 @@ mod tests {
 
     /// Both ways of opening a document make the same change to it.
     #[test]
-    fn a_shallow_edit_matches_a_full_one() {
-        let doc = r#"{"wire":{"connectionId":"dxcon-f1234567","connectionState":"requested","tags":[{"key":"a","value":"b"}],"macSecKeys":[]},"x":{"loa":{"issued":1}}}"#;
-        let mut shallow = Opened::open(Kind::Connection, doc).unwrap();
-        assert!(matches!(shallow, Opened::Shallow { .. }));
-        shallow
-            .enter(Kind::Connection, "connectionState", "available", 0)
+    fn a_spliced_edit_matches_a_full_one() {
+        let doc = r#"{"wire":{"connectionId":"dxcon-f1234567","connectionName":"\"connectionState\":\"x\"","connectionState":"requested","tags":[{"key":"connectionState","value":"b"}],"macSecKeys":[]},"x":{"connectionState":"kept"}}"#;
+        let member = "connectionState";
+        let mut spliced = Opened::open(Kind::Connection, doc, member).unwrap();
+        assert!(matches!(spliced, Opened::Splice { .. }));
+        spliced
+            .enter(Kind::Connection, member, "pending", 0)
+            .unwrap();
+        spliced
+            .enter(Kind::Connection, member, "available", 0)
             .unwrap();
         let mut full = Opened::Full(serde_json::from_str(doc).unwrap());
-        full.enter(Kind::Connection, "connectionState", "available", 0)
+        full.enter(Kind::Connection, member, "available", 0)
             .unwrap();
-        let shallow: serde_json::Value = serde_json::from_str(&shallow.encode().unwrap()).unwrap();
-        let full: serde_json::Value = serde_json::from_str(&full.encode().unwrap()).unwrap();
-        assert_eq!(shallow, full);
-        assert_eq!(shallow["wire"]["connectionState"], "available");
-        // Kinds whose documents change beyond the state open in full.
+        let spliced: serde_json::Value =
+            serde_json::from_str(&spliced.encode(doc).unwrap()).unwrap();
+        let full: serde_json::Value = serde_json::from_str(&full.encode(doc).unwrap()).unwrap();
+        assert_eq!(spliced, full);
+        assert_eq!(spliced["wire"]["connectionState"], "available");
+        // Only the wire part's member changed, not look-alikes elsewhere.
+        assert_eq!(spliced["x"]["connectionState"], "kept");
+        assert_eq!(spliced["wire"]["tags"][0]["key"], "connectionState");
+        assert_eq!(
+            spliced["wire"]["connectionName"],
+            "\"connectionState\":\"x\""
+        );
+        // Kinds whose documents change beyond the state open in full, and so
+        // do documents without the member.
         assert!(matches!(
-            Opened::open(Kind::VirtualInterface, doc).unwrap(),
+            Opened::open(Kind::VirtualInterface, doc, "virtualInterfaceState").unwrap(),
+            Opened::Full(_)
+        ));
+        assert!(matches!(
+            Opened::open(Kind::Connection, r#"{"wire":{},"x":{}}"#, member).unwrap(),
             Opened::Full(_)
         ));
     }
