@@ -612,6 +612,35 @@ fn sqlite_old_database_is_migrated() {
     // Opened again: nothing left to migrate, the same records.
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.count(&Query::kind(Kind::Connection)).unwrap(), 2);
+    drop(store);
+    // The old owner index made way for the one that also loads the id map,
+    // and the id map is loaded from it, not from the documents.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let indexes: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'resources_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        indexes.contains(&"resources_by_owner".to_string()),
+        "{indexes:?}"
+    );
+    assert!(
+        !indexes
+            .iter()
+            .any(|i| i == "resources_owner" || i == "resources_ids"),
+        "{indexes:?}"
+    );
+    let plan: String = c
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT kind, id, seq FROM resources",
+            [],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("COVERING INDEX resources_by_owner"), "{plan}");
 }
 
 /// One process per database file: a second store on it is refused while
