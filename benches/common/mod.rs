@@ -13,7 +13,9 @@ pub fn dxemu_bin() -> String {
 pub fn spawn_dxemu(mut cmd: Command) -> (Child, String) {
     let bin = dxemu_bin();
     let mut child = cmd
-        .env("RUST_LOG", "warn")
+        // Its default: a line per request, as moto logs each request too
+        // (both go to /dev/null).
+        .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
