@@ -4,8 +4,11 @@
 //!
 //! Measures start to first answer, idle RSS, and requests per second of
 //! DescribeConnections by id, DescribeConnections over 1,000 connections and
-//! CreateConnection. Set DXEMU_BENCH_SECS (default 5) to change the length of
-//! each load phase and DXEMU_BENCH_SKIP_MOTO=1 to measure dxemu alone.
+//! CreateConnection. Both servers run at once and the load phases alternate
+//! between them for DXEMU_BENCH_ROUNDS rounds (default 3); each figure is the
+//! median of its rounds. Set DXEMU_BENCH_SECS (default 5) to change the
+//! length of each load phase and DXEMU_BENCH_SKIP_MOTO=1 to measure dxemu
+//! alone.
 //!
 //! DXEMU_BENCH_ARGS adds flags to every dxemu process (e.g. `--no-read-cache`).
 //! DXEMU_BENCH_STORE=postgres://… runs dxemu on that PostgreSQL database
@@ -277,56 +280,100 @@ where
     done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
 }
 
+/// One server's figures; the load phases have one value per round.
 struct Figures {
     start_ms: f64,
     idle_rss_mib: f64,
-    by_id: f64,
-    list_1000: f64,
-    create: f64,
+    by_id: Vec<f64>,
+    list_1000: Vec<f64>,
+    create: Vec<f64>,
 }
 
-async fn measure(client: &reqwest::Client, server: &Server, secs: u64) -> Figures {
+/// What the load phases need of a server once it is set up.
+struct Prepared {
+    figures: Figures,
+    /// Ids of the 1,000 connections of the default account.
+    ids: Arc<Vec<String>>,
+}
+
+/// Measures idle memory, then creates the 1,000 connections the read phases
+/// use.
+async fn prepare(client: &reqwest::Client, server: &Server) -> Prepared {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let idle_rss_mib = rss_kib(server.children[0].id()) as f64 / 1024.0;
     let ep = &server.endpoints[0];
-    let all = &server.endpoints;
     let mut ids = Vec::new();
     for i in 0..1000 {
         let c = call(client, ep, "CreateConnection", create_body(i)).await;
         ids.push(c["connectionId"].as_str().unwrap_or_default().to_string());
     }
-    let ids = Arc::new(ids);
-    let by_id = {
-        let ids = ids.clone();
-        load(all, "DescribeConnections", secs, move |n| {
-            let id = &ids[(n as usize) % ids.len()];
-            (AUTH.to_string(), format!(r#"{{"connectionId":"{id}"}}"#))
-        })
-        .await
-    };
     let listed = call(client, ep, "DescribeConnections", "{}".into()).await;
     let count = listed["connections"].as_array().map_or(0, Vec::len);
     assert!(count >= 1000, "{} lists {count} connections", server.name);
-    let list_1000 = load(all, "DescribeConnections", secs, |_| {
-        (AUTH.to_string(), "{}".to_string())
-    })
-    .await;
-    // Each create in an account of its own, as many teams' test suites would
-    // do: AWS's quota of connections per account and location then holds
-    // without being raised, and moto ignores accounts anyway.
-    let create = load(all, "CreateConnection", secs, |n| {
-        (
-            auth(&format!("{}", 300_000_000_000 + n)),
-            create_body(10_000 + n),
-        )
-    })
-    .await;
-    Figures {
-        start_ms: server.start_ms,
-        idle_rss_mib,
-        by_id,
-        list_1000,
-        create,
+    Prepared {
+        figures: Figures {
+            start_ms: server.start_ms,
+            idle_rss_mib,
+            by_id: Vec::new(),
+            list_1000: Vec::new(),
+            create: Vec::new(),
+        },
+        ids: Arc::new(ids),
+    }
+}
+
+/// A load phase.
+#[derive(Clone, Copy)]
+enum Phase {
+    ById,
+    List,
+    Create,
+}
+
+/// Runs one load phase (its `round`-th) against `server` and files the rate.
+async fn run_phase(server: &Server, prepared: &mut Prepared, phase: Phase, secs: u64, round: u64) {
+    let all = &server.endpoints;
+    let f = &mut prepared.figures;
+    match phase {
+        Phase::ById => {
+            let ids = prepared.ids.clone();
+            let rate = load(all, "DescribeConnections", secs, move |n| {
+                let id = &ids[(n as usize) % ids.len()];
+                (AUTH.to_string(), format!(r#"{{"connectionId":"{id}"}}"#))
+            })
+            .await;
+            f.by_id.push(rate);
+        }
+        Phase::List => {
+            let rate = load(all, "DescribeConnections", secs, |_| {
+                (AUTH.to_string(), "{}".to_string())
+            })
+            .await;
+            f.list_1000.push(rate);
+        }
+        Phase::Create => {
+            // Each create in an account of its own, as many teams' test
+            // suites would do: AWS's quota of connections per account and
+            // location then holds without being raised, and moto ignores
+            // accounts anyway.
+            let first = 300_000_000_000 + round * 10_000_000;
+            let rate = load(all, "CreateConnection", secs, move |n| {
+                (auth(&format!("{}", first + n)), create_body(10_000 + n))
+            })
+            .await;
+            f.create.push(rate);
+        }
+    }
+}
+
+/// The middle value (the mean of the two middle ones for an even count).
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
     }
 }
 
@@ -354,17 +401,39 @@ async fn main() {
         instances == 1 || store.is_some(),
         "several instances share a state only on PostgreSQL: set DXEMU_BENCH_STORE"
     );
+    let rounds = std::env::var("DXEMU_BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or(3u64);
+    // Both servers run from the start; each phase then alternates between
+    // them, round after round, so that both meet the machine in the same
+    // moods (this one's speed drifts by tens of percent within a minute).
     let dx = start_dxemu(&client, store.as_deref(), instances).await;
-    let dxf = measure(&client, &dx, secs).await;
-    drop(dx);
+    let mut dxp = prepare(&client, &dx).await;
     let moto = if std::env::var("DXEMU_BENCH_SKIP_MOTO").is_ok() {
         None
     } else {
-        match start_moto(&client).await {
-            Some(m) => Some(measure(&client, &m, secs).await),
-            None => None,
-        }
+        start_moto(&client).await
     };
+    let mut motop = match &moto {
+        Some(m) => Some(prepare(&client, m).await),
+        None => None,
+    };
+    // Reads first: moto keeps every account's connections in one list, so
+    // after the creates it would list more than the 1,000.
+    for phase in [Phase::ById, Phase::List, Phase::Create] {
+        for r in 0..rounds {
+            run_phase(&dx, &mut dxp, phase, secs, r).await;
+            if let (Some(m), Some(p)) = (&moto, motop.as_mut()) {
+                run_phase(m, p, phase, secs, r).await;
+            }
+        }
+    }
+    drop(dx);
+    drop(moto);
+    let dxf = dxp.figures;
+    let moto = motop.map(|p| p.figures);
     println!(
         "\ndxemu: {} store, {instances} process(es)",
         if store.is_some() {
@@ -404,20 +473,47 @@ async fn main() {
     );
     row(
         "DescribeConnections by id",
-        dxf.by_id,
-        moto.as_ref().map(|m| m.by_id),
+        median(&dxf.by_id),
+        moto.as_ref().map(|m| median(&m.by_id)),
         "req/s",
     );
     row(
         "DescribeConnections, 1000 listed",
-        dxf.list_1000,
-        moto.as_ref().map(|m| m.list_1000),
+        median(&dxf.list_1000),
+        moto.as_ref().map(|m| median(&m.list_1000)),
         "req/s",
     );
     row(
         "CreateConnection",
-        dxf.create,
-        moto.as_ref().map(|m| m.create),
+        median(&dxf.create),
+        moto.as_ref().map(|m| median(&m.create)),
         "req/s",
+    );
+    println!("\nload phases: medians of {rounds} rounds; each round, in turn:");
+    let rounds_of = |name: &str, a: &[f64], b: Option<&Vec<f64>>| {
+        let each: Vec<String> = a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| match b.and_then(|b| b.get(i)) {
+                Some(y) if *y > 0.0 => format!("{x:.0}/{y:.0} = {:.1}x", x / y),
+                _ => format!("{x:.0}"),
+            })
+            .collect();
+        println!("  {name:<32} {}", each.join(", "));
+    };
+    rounds_of(
+        "DescribeConnections by id",
+        &dxf.by_id,
+        moto.as_ref().map(|m| &m.by_id),
+    );
+    rounds_of(
+        "DescribeConnections, 1000 listed",
+        &dxf.list_1000,
+        moto.as_ref().map(|m| &m.list_1000),
+    );
+    rounds_of(
+        "CreateConnection",
+        &dxf.create,
+        moto.as_ref().map(|m| &m.create),
     );
 }
