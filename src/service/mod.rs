@@ -463,7 +463,7 @@ impl Opened {
     /// The changed document; `doc` is the text it was opened from.
     fn encode(self, doc: &str) -> Result<String, String> {
         match self {
-            Opened::Full(doc) => Ok(doc.to_string()),
+            Opened::Full(whole) => Ok(whole.to_string()),
             Opened::Splice { span, value } => {
                 let (Some(before), Some(after)) = (doc.get(..span.start), doc.get(span.end..))
                 else {
