@@ -173,22 +173,19 @@ fn run(shared: &Shared) {
                 durable.failed = true;
             }
         }
-        // Watchers first, then blocking waiters: whoever returns from `wait`
-        // finds the watch already there. Waking watchers outside the lock
-        // keeps the writer from waiting on it.
+        // Watchers first, then blocking waiters and waiting work: whoever
+        // returns from `wait` finds the watch already there. Waking watchers
+        // and running the work outside the lock keeps the writer from
+        // waiting on them. After a failure, all waiting work learns of it.
         shared.watch.send_replace(durable);
         let ready: Vec<(u64, OnDurable)> = {
             let mut st = lock(&shared.state);
             st.durable = durable;
-            if durable.failed {
-                std::mem::take(&mut st.waiting)
-            } else {
-                let (ready, waiting) = std::mem::take(&mut st.waiting)
-                    .into_iter()
-                    .partition(|(n, _)| *n <= durable.through);
-                st.waiting = waiting;
-                ready
-            }
+            let (ready, waiting) = std::mem::take(&mut st.waiting)
+                .into_iter()
+                .partition(|(n, _)| durable.failed || *n <= durable.through);
+            st.waiting = waiting;
+            ready
         };
         shared.changed.notify_all();
         for (n, then) in ready {
@@ -201,12 +198,18 @@ fn run(shared: &Shared) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn commits_become_durable_in_order() {
+    /// A syncer on a small file of its own (kept while the directory is).
+    fn on_a_file() -> (tempfile::TempDir, Syncer) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("wal");
         std::fs::write(&path, b"frames").unwrap();
         let sync = Syncer::start(File::open(&path).unwrap()).unwrap();
+        (dir, sync)
+    }
+
+    #[test]
+    fn commits_become_durable_in_order() {
+        let (_dir, sync) = on_a_file();
         let watch = sync.subscribe();
         assert_eq!(sync.horizon(), 0);
         let (a, b) = (sync.begin(), sync.begin());
@@ -245,10 +248,7 @@ mod tests {
 
     #[test]
     fn work_after_a_commit_runs_once_it_is_durable() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("wal");
-        std::fs::write(&path, b"frames").unwrap();
-        let sync = Syncer::start(File::open(&path).unwrap()).unwrap();
+        let (_dir, sync) = on_a_file();
         let (tx, rx) = std::sync::mpsc::channel();
         let a = sync.begin();
         let b = sync.begin();
