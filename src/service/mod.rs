@@ -236,6 +236,39 @@ impl Emulator {
         Ok(rec)
     }
 
+    /// Where a new resource of `kind` entering `state` at `at_ms` stands
+    /// once the lifecycle steps already due then are taken (instant timing):
+    /// its caller can store that state at once, and `commit` has nothing
+    /// left to open and change. Only for kinds whose steps change nothing
+    /// but the state member; others stay where they are, for `commit`.
+    pub(crate) fn settle(&self, kind: Kind, state: &'static str, at_ms: i64) -> Settled {
+        let timing = self.settings.timing;
+        let mut settled = Settled {
+            state,
+            due_at: lifecycle::due_after(kind, state, at_ms, timing),
+            steps: 0,
+        };
+        if lifecycle::edits_on_enter(kind) {
+            return settled;
+        }
+        while let Some(at) = settled.due_at.filter(|due| *due <= at_ms) {
+            let Some((Step::To(next), _)) = lifecycle::rule(kind, settled.state, timing) else {
+                // A purge (or no rule): `commit` sees to it.
+                break;
+            };
+            settled.steps += 1;
+            settled.state = next;
+            settled.due_at = lifecycle::due_after(kind, next, at, timing);
+        }
+        settled
+    }
+
+    /// Counts lifecycle steps a caller took itself (see [`Emulator::settle`])
+    /// once its batch is committed.
+    pub(crate) fn took_steps(&self, steps: u64) {
+        self.transitions.fetch_add(steps, Ordering::Relaxed);
+    }
+
     /// Applies a batch and tells the lifecycle engine about new due times.
     ///
     /// Steps already due at the request's time (instant timing) are applied
@@ -412,6 +445,17 @@ impl Emulator {
         }
         Ok(Some(rec))
     }
+}
+
+/// A new resource's lifecycle after the steps due at its creation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Settled {
+    /// The state it is stored in.
+    pub state: &'static str,
+    /// When its next step falls due, if one does.
+    pub due_at: Option<i64>,
+    /// The steps taken to get there.
+    pub steps: u64,
 }
 
 /// A stored document opened for the lifecycle to change its state: whole
@@ -1066,6 +1110,50 @@ impl DirectConnect for Emulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn emulator(timing: Timing) -> Emulator {
+        let store = Arc::new(crate::store::SqliteStore::in_memory().unwrap());
+        let settings = Settings {
+            timing,
+            ..Settings::default()
+        };
+        Emulator::new(store, settings).unwrap()
+    }
+
+    /// A new resource settles where the lifecycle's due steps lead, only as
+    /// far as they are due, and only for kinds whose steps change nothing
+    /// but their state.
+    #[test]
+    fn a_new_resource_settles_as_far_as_its_steps_are_due() {
+        let at = 1_000_000;
+        let instant = emulator(Timing::Instant).settle(Kind::Connection, "requested", at);
+        assert_eq!(
+            instant,
+            Settled {
+                state: "available",
+                due_at: None,
+                steps: 2
+            }
+        );
+        let realistic = Timing::Realistic { scale: 3600.0 };
+        let slow = emulator(realistic).settle(Kind::Connection, "requested", at);
+        assert_eq!(slow.state, "requested");
+        assert_eq!(slow.steps, 0);
+        assert_eq!(
+            slow.due_at,
+            lifecycle::due_after(Kind::Connection, "requested", at, realistic)
+        );
+        assert!(slow.due_at.is_some_and(|due| due > at));
+        let manual = emulator(Timing::Manual).settle(Kind::Connection, "requested", at);
+        assert_eq!(
+            (manual.state, manual.due_at, manual.steps),
+            ("requested", None, 0)
+        );
+        // A VIF's steps change its BGP peers too: left to the commit.
+        let vif = emulator(Timing::Instant).settle(Kind::VirtualInterface, "pending", at);
+        assert_eq!((vif.state, vif.steps), ("pending", 0));
+        assert!(vif.due_at.is_some_and(|due| due <= at));
+    }
 
     /// Both ways of opening a document make the same change to it.
     #[test]

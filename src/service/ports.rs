@@ -200,15 +200,22 @@ pub fn create(
             wire.mac_sec_keys = l.mac_sec_keys.clone();
         }
     }
-    let doc = ConnectionDoc {
+    // Stored in the state its instant steps lead to (saves the commit
+    // reopening the document), answered as requested.
+    let settled = svc.settle(port.kind, "requested", cx.now_ms);
+    wire.connection_state = ConnectionState::from_wire(settled.state);
+    let mut doc = ConnectionDoc {
         wire,
         x: ConnectionExtra::default(),
     };
     let mut base = new_record(port.kind, &id, cx);
     base.location = Some(port.location.code.to_string());
     base.parent = port.lag_id.map(str::to_string);
-    let rec = svc.record(&base, "requested", &doc, Some(cx.now_ms))?;
+    base.due_at = settled.due_at;
+    let rec = svc.record(&base, settled.state, &doc, None)?;
     svc.commit(cx, vec![Write::Put(rec, Expect::Absent)])?;
+    svc.took_steps(settled.steps);
+    doc.wire.connection_state = Some(ConnectionState::Requested);
     Ok(doc.wire)
 }
 

@@ -209,3 +209,46 @@ async fn transitions_happen_without_traffic() {
     }
     assert_eq!(state, "available", "{id} did not come up on its own");
 }
+
+#[tokio::test]
+async fn instant_mode_stores_a_new_connection_provisioned_and_counts_its_steps() {
+    let srv = server("instant", 1.0).await;
+    let dx = srv.owner();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let created = dx
+            .create_connection()
+            .location("EqDC2")
+            .bandwidth("1Gbps")
+            .connection_name(format!("i{i}"))
+            .send()
+            .await
+            .unwrap();
+        // Answered as AWS answers a create, stored as already provisioned.
+        assert_eq!(
+            created.connection_state(),
+            Some(&ConnectionState::Requested)
+        );
+        ids.push(created.connection_id().unwrap().to_string());
+    }
+    for id in &ids {
+        assert_eq!(connection_state(&dx, id).await, ConnectionState::Available);
+    }
+    let (_, listed) = control(&srv, "GET", "/_dxemu/resources?kind=connection", None).await;
+    let stored: Vec<(&str, &str)> = listed["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(stored.len(), 3, "{listed}");
+    assert!(
+        stored
+            .iter()
+            .all(|(id, state)| ids.contains(&id.to_string()) && *state == "available"),
+        "{listed}"
+    );
+    // requested → pending → available, for each.
+    let (_, clock) = control(&srv, "GET", "/_dxemu/clock", None).await;
+    assert_eq!(clock["lifecycleTransitionsApplied"], 6, "{clock}");
+}
