@@ -613,8 +613,8 @@ fn sqlite_old_database_is_migrated() {
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.count(&Query::kind(Kind::Connection)).unwrap(), 2);
     drop(store);
-    // The old owner index made way for the one that also loads the id map,
-    // and the id map is loaded from it, not from the documents.
+    // The old owner, id and live indexes made way for one owner index that
+    // loads the id map (not from the documents) and serves listings.
     let c = rusqlite::Connection::open(&path).unwrap();
     let indexes: Vec<String> = c
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'resources_%' ORDER BY name")
@@ -624,15 +624,17 @@ fn sqlite_old_database_is_migrated() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert!(
-        indexes.contains(&"resources_by_owner".to_string()),
+        indexes.contains(&"resources_owned".to_string()),
         "{indexes:?}"
     );
-    assert!(
-        !indexes
-            .iter()
-            .any(|i| i == "resources_owner" || i == "resources_ids"),
-        "{indexes:?}"
-    );
+    for gone in [
+        "resources_owner",
+        "resources_ids",
+        "resources_by_owner",
+        "resources_live",
+    ] {
+        assert!(!indexes.iter().any(|i| i == gone), "{indexes:?}");
+    }
     let plan: String = c
         .query_row(
             "EXPLAIN QUERY PLAN SELECT kind, id, seq FROM resources",
@@ -640,7 +642,28 @@ fn sqlite_old_database_is_migrated() {
             |r| r.get(3),
         )
         .unwrap();
-    assert!(plan.contains("COVERING INDEX resources_by_owner"), "{plan}");
+    assert!(plan.contains("COVERING INDEX resources_owned"), "{plan}");
+    // A listing of an owner's live resources walks that index in row order,
+    // with no sort.
+    let mut sql = format!("SELECT {} FROM resources WHERE ", super::sqlite::COLUMNS);
+    let mut q = Query::kind(Kind::Connection);
+    q.account = Some("111111111111");
+    q.region = Some("us-east-1");
+    q.exclude_states = &["deleted", "rejected"];
+    let _ = super::sqlite::where_clause(&q, &mut sql);
+    sql.push_str(" ORDER BY seq LIMIT 10");
+    let plan: Vec<String> = c
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .unwrap()
+        .query_map(
+            ["connection", "111111111111", "us-east-1"].map(|v| v.to_string()),
+            |r| r.get(3),
+        )
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(plan.len(), 1, "{plan:?}");
+    assert!(plan[0].contains("USING INDEX resources_owned"), "{plan:?}");
 }
 
 /// One process per database file: a second store on it is refused while

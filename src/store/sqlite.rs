@@ -31,21 +31,23 @@ CREATE TABLE IF NOT EXISTS resources (
 )";
 
 const SCHEMA: &str = "
--- Each owner's rows in row order. With the id last, it also loads the id
--- map without reading the documents (an index of its own for that cost every
--- insert one more page write; older databases had it).
+-- Each owner's rows in row order. With the id, it also loads the id map
+-- without reading the documents; with the state, listings leave deleted
+-- resources (kept visible by id for a while) out without reading their rows.
+-- Older databases had an index of its own for each of those three uses;
+-- each index costs every insert a page write.
 DROP INDEX IF EXISTS resources_ids;
 DROP INDEX IF EXISTS resources_owner;
-CREATE INDEX IF NOT EXISTS resources_by_owner ON resources (kind, account, region, seq, id);
+DROP INDEX IF EXISTS resources_by_owner;
+DROP INDEX IF EXISTS resources_live;
+CREATE INDEX IF NOT EXISTS resources_owned ON resources (kind, account, region, seq, id, state);
 CREATE INDEX IF NOT EXISTS resources_parent ON resources (parent) WHERE parent IS NOT NULL;
 -- Every query by location leaves deleted resources out, so the partial index
 -- below serves them all; each index costs every insert a page write.
 DROP INDEX IF EXISTS resources_location;
 CREATE INDEX IF NOT EXISTS resources_link ON resources (link) WHERE link IS NOT NULL;
 CREATE INDEX IF NOT EXISTS resources_due ON resources (due_at) WHERE due_at IS NOT NULL;
--- Listings leave deleted resources out; these keep them from scanning the
--- ones still kept visible by id after a delete.
-CREATE INDEX IF NOT EXISTS resources_live ON resources (kind, account, region, seq) WHERE state <> 'deleted';
+-- Counts by location (the quota) leave deleted resources out.
 CREATE INDEX IF NOT EXISTS resources_live_location ON resources (kind, account, region, location, state) WHERE state <> 'deleted';
 ";
 
@@ -55,7 +57,7 @@ macro_rules! columns {
         "seq, kind, id, account, region, state, parent, location, link, doc, version, due_at"
     };
 }
-const COLUMNS: &str = columns!();
+pub(super) const COLUMNS: &str = columns!();
 
 /// Prepared statements kept per connection: every write statement plus the
 /// distinct listings the service runs.
@@ -610,7 +612,7 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
 
 /// Appends a query's WHERE clause (without its limit) to `sql`; returns
 /// its arguments, borrowed from the query.
-fn where_clause<'q>(q: &'q Query<'_>, sql: &mut String) -> Vec<ToSqlOutput<'q>> {
+pub(super) fn where_clause<'q>(q: &'q Query<'_>, sql: &mut String) -> Vec<ToSqlOutput<'q>> {
     let text = |v: &'q str| ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes()));
     sql.push_str("kind = ?");
     let mut args = vec![text(q.kind.as_str())];
