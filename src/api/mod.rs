@@ -22,3 +22,7 @@ pub use error::ApiError;
 pub use generated::errors::ErrorCode;
 pub use generated::operation::Operation;
 pub use identity::{AccountMap, Identity, is_account_id};
+
+/// Bytes set aside for an encoded answer or stored document: a single
+/// resource fits, so serde writes it without regrowing its buffer.
+pub const ENCODE_CAPACITY: usize = 640;

@@ -73,10 +73,12 @@ pub fn decode<T: DeserializeOwned>(body: Value, shape: &Shape) -> Result<T, ApiE
 
 /// Encodes a response body.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
-    serde_json::to_vec(value).map_err(|e| {
+    let mut out = Vec::with_capacity(super::ENCODE_CAPACITY);
+    serde_json::to_writer(&mut out, value).map_err(|e| {
         tracing::error!(error = %e, "failed to encode a response");
         ApiError::server("Internal error while encoding the response")
-    })
+    })?;
+    Ok(out)
 }
 
 fn type_error(path: &str, expected: &str) -> ApiError {
