@@ -666,6 +666,38 @@ fn sqlite_old_database_is_migrated() {
     assert!(plan[0].contains("USING INDEX resources_owned"), "{plan:?}");
 }
 
+/// A new database file gets the larger page size; one made with SQLite's
+/// default keeps it (and its records).
+#[test]
+fn sqlite_new_files_use_larger_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let page_size = |path: &std::path::Path| -> i64 {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap()
+    };
+    let new = dir.path().join("new.db");
+    drop(SqliteStore::open(&new).unwrap());
+    assert_eq!(page_size(&new), 8192);
+    let old = dir.path().join("old.db");
+    {
+        let store = SqliteStore::open(&old).unwrap();
+        put_new(&store, rec("dxcon-kept", "111111111111", "available"));
+    }
+    // Made with 4096-byte pages: rebuild it so, then reopen it.
+    {
+        let c = rusqlite::Connection::open(&old).unwrap();
+        c.execute_batch("PRAGMA journal_mode = DELETE; PRAGMA page_size = 4096; VACUUM;")
+            .unwrap();
+    }
+    assert_eq!(page_size(&old), 4096);
+    let store = SqliteStore::open(&old).unwrap();
+    assert!(store.get(Kind::Connection, "dxcon-kept").unwrap().is_some());
+    drop(store);
+    assert_eq!(page_size(&old), 4096);
+}
+
 /// One process per database file: a second store on it is refused while
 /// the first is open.
 #[test]

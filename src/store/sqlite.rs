@@ -66,6 +66,12 @@ const STATEMENT_CACHE: usize = 128;
 /// Read connections of a file-backed store (WAL lets them read while one writes).
 const READERS: usize = 4;
 
+/// Page size of a new database file. Twice SQLite's default: a group of
+/// creates then writes fewer, larger WAL frames (each frame is two writes,
+/// its header and its page, so fewer system calls), a record and its index
+/// entries share pages more often. An existing file keeps its own size.
+const PAGE_SIZE: i64 = 8192;
+
 /// WAL pages after which the log is copied into the database (SQLite's own
 /// default for its automatic checkpoints).
 const CHECKPOINT_PAGES: i32 = 1000;
@@ -177,6 +183,10 @@ impl SqliteStore {
                 _ => StoreError::Backend(format!("cannot lock {}: {e}", lock_path.display())),
             })?;
         let mut conn = Connection::open(path).map_err(backend)?;
+        // Only takes effect on a file with no pages yet: set before WAL mode,
+        // which writes the first one.
+        conn.pragma_update(None, "page_size", PAGE_SIZE)
+            .map_err(backend)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(backend)?;
         // The hook replaces SQLite's automatic checkpoints (see `Checkpoints`).
