@@ -550,7 +550,8 @@ fn sqlite_failed_write_breaks_its_group() {
 fn sqlite_file_checkpoints_in_maintain() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("c.db")).unwrap();
-    let page = "x".repeat(4000);
+    // A document a page long: each record fills at least a page.
+    let page = "x".repeat(super::sqlite::PAGE_SIZE as usize);
     store
         .group(&mut || {
             for i in 0..1200 {
@@ -679,7 +680,7 @@ fn sqlite_new_files_use_larger_pages() {
     };
     let new = dir.path().join("new.db");
     drop(SqliteStore::open(&new).unwrap());
-    assert_eq!(page_size(&new), 8192);
+    assert_eq!(page_size(&new), super::sqlite::PAGE_SIZE);
     let old = dir.path().join("old.db");
     {
         let store = SqliteStore::open(&old).unwrap();

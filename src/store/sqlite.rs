@@ -70,7 +70,7 @@ const READERS: usize = 4;
 /// creates then writes fewer, larger WAL frames (each frame is two writes,
 /// its header and its page, so fewer system calls), a record and its index
 /// entries share pages more often. An existing file keeps its own size.
-const PAGE_SIZE: i64 = 8192;
+pub(super) const PAGE_SIZE: i64 = 8192;
 
 /// WAL pages after which the log is copied into the database (SQLite's own
 /// default for its automatic checkpoints).
