@@ -65,7 +65,7 @@ impl App {
         emulator.catch_up(clock.now_ms())?;
         let backend: Arc<dyn api::http::Backend> = Arc::new(emulator);
         Ok(Self {
-            state: AppState {
+            state: AppState::new(api::http::Shared {
                 writes: api::writes::WriteQueue::start(backend.clone()).map(Arc::new),
                 durable: backend.durability(),
                 backend,
@@ -76,7 +76,7 @@ impl App {
                 read_cache: (!config.no_read_cache)
                     .then(|| Arc::new(api::cache::ReadCache::default())),
                 auth: Arc::new(config.auth_config()?),
-            },
+            }),
             max_client_connections: config.max_client_connections.max(1),
             idle_timeout: config.idle_timeout()?,
         })

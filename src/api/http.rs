@@ -8,9 +8,8 @@ use super::{AccountMap, ApiError, Operation, RequestContext};
 use crate::clock::Clock;
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::sync::Arc;
@@ -59,9 +58,27 @@ pub trait Backend: DirectConnect + crate::control::Control {
     fn maintain(&self) {}
 }
 
-/// Shared state of the HTTP handlers.
+/// The HTTP handlers' handle on their shared state: cloned for every
+/// request (by each extractor that takes it), so one reference count, not
+/// one per member.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// Shared state of the HTTP handlers.
+pub struct Shared {
     pub backend: Arc<dyn Backend>,
     pub accounts: Arc<AccountMap>,
     pub clock: Arc<dyn Clock>,
@@ -151,14 +168,13 @@ async fn not_found() -> Response {
     resp
 }
 
-async fn aws_api(
-    State(state): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+async fn aws_api(State(state): State<AppState>, request: axum::extract::Request) -> Response {
     let started = Instant::now();
+    // Taken apart rather than extracted piece by piece: the extractors
+    // would copy the method, the URI and every header.
+    let (parts, body) = request.into_parts();
+    let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
+    let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await;
     let request_id = request_id();
     let auth = headers
         .get(header::AUTHORIZATION)
@@ -167,7 +183,7 @@ async fn aws_api(
     let verified = match &body {
         Ok(bytes) => state
             .auth
-            .authenticate(&method, &uri, &headers, bytes, &mut identity),
+            .authenticate(method, uri, headers, bytes, &mut identity),
         Err(_) => Ok(()),
     };
     let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
