@@ -118,6 +118,10 @@ async fn malformed_requests_get_modeled_errors() {
     let huge = format!(r#"{{"connectionId":"{}"}}"#, "x".repeat(2 * 1024 * 1024));
     let (s, h, b) = call(&srv, Some("OvertureService.DescribeConnections"), &huge).await;
     assert_error(s, &h, &b, "SerializationException");
+    assert!(
+        b["message"].as_str().unwrap().contains("1048576 bytes"),
+        "{b}"
+    );
     let (s, h, b) = call(&srv, None, "{}").await;
     assert_error(s, &h, &b, "UnknownOperationException");
 }
