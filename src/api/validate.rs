@@ -173,17 +173,20 @@ fn check(
             let Value::Object(map) = value else {
                 return Err(type_error(path, "a structure"));
             };
+            // A member's path is written out only for a member that is
+            // there or missing: most optional ones are neither.
             for m in members.iter() {
-                let p = join(path, m.name);
                 match map.get(m.name) {
                     None | Some(Value::Null) => {
                         if m.required {
+                            let p = join(path, m.name);
                             problems.push(format!(
                                 "Value null at '{p}' failed to satisfy constraint: Member must not be null"
                             ));
                         }
                     }
-                    Some(v) => check(v, m.shape, &p, problems)?,
+                    Some(v) if path.is_empty() => check(v, m.shape, m.name, problems)?,
+                    Some(v) => check(v, m.shape, &join(path, m.name), problems)?,
                 }
             }
         }
@@ -192,8 +195,10 @@ fn check(
 }
 
 fn check_str(s: &str, rule: &StrRule, path: &str, problems: &mut Vec<String>) {
-    let shown: String = s.chars().take(64).collect();
+    // The value as quoted in a message (only written out for one).
+    let shown = || s.chars().take(64).collect::<String>();
     if !rule.values.is_empty() && !rule.values.contains(&s) {
+        let shown = shown();
         problems.push(format!(
             "Value '{shown}' at '{path}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
             rule.values.join(", ")
@@ -204,6 +209,7 @@ fn check_str(s: &str, rule: &StrRule, path: &str, problems: &mut Vec<String>) {
     if let Some(min) = rule.min
         && len < min
     {
+        let shown = shown();
         problems.push(format!(
             "Value '{shown}' at '{path}' failed to satisfy constraint: Member must have length greater than or equal to {min}"
         ));
@@ -211,6 +217,7 @@ fn check_str(s: &str, rule: &StrRule, path: &str, problems: &mut Vec<String>) {
     if let Some(max) = rule.max
         && len > max
     {
+        let shown = shown();
         problems.push(format!(
             "Value '{shown}' at '{path}' failed to satisfy constraint: Member must have length less than or equal to {max}"
         ));
@@ -219,6 +226,7 @@ fn check_str(s: &str, rule: &StrRule, path: &str, problems: &mut Vec<String>) {
         && let Some(re) = pattern.as_ref()
         && !re.is_match(s)
     {
+        let shown = shown();
         problems.push(format!(
             "Value '{shown}' at '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: {}",
             re.as_str()
