@@ -188,10 +188,10 @@ async fn aws_api(State(state): State<AppState>, request: axum::extract::Request)
     };
     let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
     let op = parse_target(target);
-    let op_name = match (&op, target) {
-        (Ok(op), _) => op.name().to_string(),
-        (Err(_), Some(t)) => t.chars().take(80).collect(),
-        (Err(_), None) => "-".to_string(),
+    let op_name: std::borrow::Cow<'static, str> = match (&op, target) {
+        (Ok(op), _) => op.name().into(),
+        (Err(_), Some(t)) => t.chars().take(80).collect::<String>().into(),
+        (Err(_), None) => "-".into(),
     };
     let cx = RequestContext {
         request_id: request_id.clone(),
