@@ -15,7 +15,7 @@ mod limit;
 pub mod service;
 pub mod store;
 
-use api::http::{AppState, router};
+use api::http::AppState;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -91,7 +91,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let lifecycle = tokio::spawn(run_lifecycle(app.state.clone()));
     let listener = limit::Limited::new(listener, app.max_client_connections, app.idle_timeout);
-    let served = axum::serve(listener, router(app.state))
+    let served = axum::serve(listener, api::http::Front::new(app.state))
         .with_graceful_shutdown(shutdown)
         .await;
     lifecycle.abort();

@@ -187,4 +187,28 @@ async fn health_and_unknown_paths() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 404);
+    // The API answers POST / only (a query string does not matter); other
+    // methods on / are not allowed.
+    let resp = reqwest::get(format!("{}/", srv.endpoint)).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 405);
+    let resp = reqwest::Client::new()
+        .post(format!("{}/?probe=1", srv.endpoint))
+        .header("x-amz-target", "OvertureService.DescribeLocations")
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("authorization", AUTH)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(resp.headers().contains_key("x-amzn-requestid"));
+    // A POST elsewhere is not the API.
+    let resp = reqwest::Client::new()
+        .post(format!("{}/other", srv.endpoint))
+        .header("x-amz-target", "OvertureService.DescribeLocations")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
 }
