@@ -73,11 +73,17 @@ pub fn decode<T: DeserializeOwned>(body: Value, shape: &Shape) -> Result<T, ApiE
 
 /// Encodes a response body.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, ApiError> {
-    let mut out = Vec::with_capacity(super::ENCODE_CAPACITY);
-    serde_json::to_writer(&mut out, value).map_err(|e| {
+    to_json(value).map_err(|e| {
         tracing::error!(error = %e, "failed to encode a response");
         ApiError::server("Internal error while encoding the response")
-    })?;
+    })
+}
+
+/// JSON text of `value`, written into a buffer sized for one resource
+/// ([`super::ENCODE_CAPACITY`]) so that serde need not regrow it.
+pub fn to_json<T: Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(super::ENCODE_CAPACITY);
+    serde_json::to_writer(&mut out, value)?;
     Ok(out)
 }
 

@@ -229,11 +229,9 @@ impl Emulator {
         };
         rec.state = state.to_string();
         rec.due_at = due;
-        // Sized for a typical document, so it is written without regrowing.
-        let mut text = Vec::with_capacity(crate::api::ENCODE_CAPACITY);
-        let encoded = serde_json::to_writer(&mut text, doc)
+        let encoded = crate::api::validate::to_json(doc)
             .map_err(|e| e.to_string())
-            .and_then(|()| String::from_utf8(text).map_err(|e| e.to_string()));
+            .and_then(|text| String::from_utf8(text).map_err(|e| e.to_string()));
         rec.doc = encoded.map_err(|e| {
             tracing::error!(error = %e, "failed to encode a stored document");
             ApiError::server("Internal error while storing the resource")
