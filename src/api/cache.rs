@@ -37,28 +37,10 @@ pub struct ReadCache {
     inner: Mutex<Inner>,
 }
 
-/// Whether an operation only reads, and its answer depends on nothing but
-/// the stored state and the request (no clock, no generated documents).
+/// Whether an operation's answer may be kept: the operation table says so
+/// (codegen/operations.toml, generated into `Operation::cacheable`).
 pub fn cacheable(op: Operation) -> bool {
-    use Operation::*;
-    matches!(
-        op,
-        DescribeConnections
-            | DescribeConnectionsOnInterconnect
-            | DescribeHostedConnections
-            | DescribeInterconnects
-            | DescribeLags
-            | DescribeVirtualInterfaces
-            | DescribeVirtualGateways
-            | DescribeDirectConnectGateways
-            | DescribeDirectConnectGatewayAssociations
-            | DescribeDirectConnectGatewayAssociationProposals
-            | DescribeDirectConnectGatewayAttachments
-            | DescribeTags
-            | DescribeLocations
-            | DescribeCustomerMetadata
-            | ListVirtualInterfaceTestHistory
-    )
+    op.cacheable()
 }
 
 impl ReadCache {

@@ -42,11 +42,10 @@ pub struct WriteQueue {
     jobs: mpsc::Sender<Job>,
 }
 
-/// Whether a call may change the stored state (reads are named Describe…
-/// and List…; their lifecycle catch-up writes on its own).
+/// Whether a call may change the stored state, as the operation table says
+/// (codegen/operations.toml; a read's lifecycle catch-up writes on its own).
 pub fn writes(op: Operation) -> bool {
-    let name = op.name();
-    !(name.starts_with("Describe") || name.starts_with("List"))
+    !op.reads()
 }
 
 impl WriteQueue {

@@ -381,6 +381,7 @@ pub(crate) fn describe_locations(cx: &RequestContext) -> Result<Locations, ApiEr
             available_mac_sec_port_speeds: Some(
                 l.macsec_speeds.iter().map(|s| s.to_string()).collect(),
             ),
+            available_billing_modes: None,
         })
         .collect();
     Ok(Locations {

@@ -527,6 +527,7 @@ pub(crate) fn create_direct_connect_gateway(
             direct_connect_gateway_state: Some(DirectConnectGatewayState::Pending),
             state_change_error: None,
             tags: Some(tags),
+            total_prefix_pool_allocations: None,
         },
         x: GatewayExtra::default(),
     };

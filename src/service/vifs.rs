@@ -525,6 +525,9 @@ fn create_vif(
         aws_logical_device_id: port.device.clone(),
         tags: Some(tags),
         site_link_enabled: Some(site_link),
+        prefix_pool_allocated_count_ipv4: None,
+        prefix_pool_allocated_count_ipv6: None,
+        rate_limit: None,
     };
     wire.customer_router_config = Some(super::router::generic_xml(&wire));
     let doc = VifDoc {

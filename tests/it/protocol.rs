@@ -182,7 +182,7 @@ async fn health_and_unknown_paths() {
     assert_eq!(resp.status().as_u16(), 200);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["status"], "ok");
-    assert_eq!(body["operations"], 63);
+    assert_eq!(body["operations"], 73);
     let resp = reqwest::get(format!("{}/nope", srv.endpoint))
         .await
         .unwrap();

@@ -13,7 +13,7 @@ def test_dxcheck_coverage(server):
     ).stdout
     verdicts = {line.split(" ", 2)[1].rstrip(":"): line.split(" ", 1)[0] for line in out.splitlines()
                 if line.startswith(("PASS", "FAIL"))}
-    assert len(verdicts) == 63, out
+    assert len(verdicts) == 73, out
     failing = [op for op, verdict in verdicts.items() if verdict != "PASS"]
     assert not failing, out
-    assert out.strip().splitlines()[-1] == "63 passed, 0 failed"
+    assert out.strip().splitlines()[-1] == "73 passed, 0 failed"

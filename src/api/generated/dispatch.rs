@@ -58,6 +58,15 @@ pub fn dispatch(
             cx,
             decode(body, &schema::S_ASSOCIATE_CONNECTION_WITH_LAG_REQUEST)?,
         )?),
+        Operation::AssociateConnectionsToResiliencyGroup => {
+            encode(&svc.associate_connections_to_resiliency_group(
+                cx,
+                decode(
+                    body,
+                    &schema::S_ASSOCIATE_CONNECTIONS_TO_RESILIENCY_GROUP_REQUEST,
+                )?,
+            )?)
+        }
         Operation::AssociateHostedConnection => encode(&svc.associate_hosted_connection(
             cx,
             decode(body, &schema::S_ASSOCIATE_HOSTED_CONNECTION_REQUEST)?,
@@ -137,6 +146,10 @@ pub fn dispatch(
             cx,
             decode(body, &schema::S_CREATE_PUBLIC_VIRTUAL_INTERFACE_REQUEST)?,
         )?),
+        Operation::CreateResiliencyGroup => encode(&svc.create_resiliency_group(
+            cx,
+            decode(body, &schema::S_CREATE_RESILIENCY_GROUP_REQUEST)?,
+        )?),
         Operation::CreateTransitVirtualInterface => encode(&svc.create_transit_virtual_interface(
             cx,
             decode(body, &schema::S_CREATE_TRANSIT_VIRTUAL_INTERFACE_REQUEST)?,
@@ -175,6 +188,10 @@ pub fn dispatch(
         Operation::DeleteLag => {
             encode(&svc.delete_lag(cx, decode(body, &schema::S_DELETE_LAG_REQUEST)?)?)
         }
+        Operation::DeleteResiliencyGroup => encode(&svc.delete_resiliency_group(
+            cx,
+            decode(body, &schema::S_DELETE_RESILIENCY_GROUP_REQUEST)?,
+        )?),
         Operation::DeleteVirtualInterface => encode(&svc.delete_virtual_interface(
             cx,
             decode(body, &schema::S_DELETE_VIRTUAL_INTERFACE_REQUEST)?,
@@ -280,9 +297,35 @@ pub fn dispatch(
             cx,
             decode(body, &schema::S_DISASSOCIATE_CONNECTION_FROM_LAG_REQUEST)?,
         )?),
+        Operation::DisassociateConnectionsFromResiliencyGroup => {
+            encode(&svc.disassociate_connections_from_resiliency_group(
+                cx,
+                decode(
+                    body,
+                    &schema::S_DISASSOCIATE_CONNECTIONS_FROM_RESILIENCY_GROUP_REQUEST,
+                )?,
+            )?)
+        }
         Operation::DisassociateMacSecKey => encode(&svc.disassociate_mac_sec_key(
             cx,
             decode(body, &schema::S_DISASSOCIATE_MAC_SEC_KEY_REQUEST)?,
+        )?),
+        Operation::GetResiliencyGroup => encode(
+            &svc.get_resiliency_group(cx, decode(body, &schema::S_GET_RESILIENCY_GROUP_REQUEST)?)?,
+        ),
+        Operation::ListResiliencyGroupAssociations => {
+            encode(&svc.list_resiliency_group_associations(
+                cx,
+                decode(body, &schema::S_LIST_RESILIENCY_GROUP_ASSOCIATIONS_REQUEST)?,
+            )?)
+        }
+        Operation::ListResiliencyGroups => encode(&svc.list_resiliency_groups(
+            cx,
+            decode(body, &schema::S_LIST_RESILIENCY_GROUPS_REQUEST)?,
+        )?),
+        Operation::ListVirtualInterfaceRoutes => encode(&svc.list_virtual_interface_routes(
+            cx,
+            decode(body, &schema::S_LIST_VIRTUAL_INTERFACE_ROUTES_REQUEST)?,
         )?),
         Operation::ListVirtualInterfaceTestHistory => {
             encode(&svc.list_virtual_interface_test_history(
@@ -307,6 +350,10 @@ pub fn dispatch(
         Operation::UpdateConnection => {
             encode(&svc.update_connection(cx, decode(body, &schema::S_UPDATE_CONNECTION_REQUEST)?)?)
         }
+        Operation::UpdateConnectionsBillingMode => encode(&svc.update_connections_billing_mode(
+            cx,
+            decode(body, &schema::S_UPDATE_CONNECTIONS_BILLING_MODE_REQUEST)?,
+        )?),
         Operation::UpdateDirectConnectGateway => encode(&svc.update_direct_connect_gateway(
             cx,
             decode(body, &schema::S_UPDATE_DIRECT_CONNECT_GATEWAY_REQUEST)?,
@@ -323,6 +370,10 @@ pub fn dispatch(
         Operation::UpdateLag => {
             encode(&svc.update_lag(cx, decode(body, &schema::S_UPDATE_LAG_REQUEST)?)?)
         }
+        Operation::UpdateResiliencyGroup => encode(&svc.update_resiliency_group(
+            cx,
+            decode(body, &schema::S_UPDATE_RESILIENCY_GROUP_REQUEST)?,
+        )?),
         Operation::UpdateVirtualInterfaceAttributes => {
             encode(&svc.update_virtual_interface_attributes(
                 cx,
@@ -352,6 +403,9 @@ pub fn input_shape(op: Operation) -> &'static crate::api::validate::Shape {
             &schema::S_ALLOCATE_TRANSIT_VIRTUAL_INTERFACE_REQUEST
         }
         Operation::AssociateConnectionWithLag => &schema::S_ASSOCIATE_CONNECTION_WITH_LAG_REQUEST,
+        Operation::AssociateConnectionsToResiliencyGroup => {
+            &schema::S_ASSOCIATE_CONNECTIONS_TO_RESILIENCY_GROUP_REQUEST
+        }
         Operation::AssociateHostedConnection => &schema::S_ASSOCIATE_HOSTED_CONNECTION_REQUEST,
         Operation::AssociateMacSecKey => &schema::S_ASSOCIATE_MAC_SEC_KEY_REQUEST,
         Operation::AssociateVirtualInterface => &schema::S_ASSOCIATE_VIRTUAL_INTERFACE_REQUEST,
@@ -383,6 +437,7 @@ pub fn input_shape(op: Operation) -> &'static crate::api::validate::Shape {
         Operation::CreatePublicVirtualInterface => {
             &schema::S_CREATE_PUBLIC_VIRTUAL_INTERFACE_REQUEST
         }
+        Operation::CreateResiliencyGroup => &schema::S_CREATE_RESILIENCY_GROUP_REQUEST,
         Operation::CreateTransitVirtualInterface => {
             &schema::S_CREATE_TRANSIT_VIRTUAL_INTERFACE_REQUEST
         }
@@ -397,6 +452,7 @@ pub fn input_shape(op: Operation) -> &'static crate::api::validate::Shape {
         }
         Operation::DeleteInterconnect => &schema::S_DELETE_INTERCONNECT_REQUEST,
         Operation::DeleteLag => &schema::S_DELETE_LAG_REQUEST,
+        Operation::DeleteResiliencyGroup => &schema::S_DELETE_RESILIENCY_GROUP_REQUEST,
         Operation::DeleteVirtualInterface => &schema::S_DELETE_VIRTUAL_INTERFACE_REQUEST,
         Operation::DescribeConnectionLoa => &schema::S_DESCRIBE_CONNECTION_LOA_REQUEST,
         Operation::DescribeConnections => &schema::S_DESCRIBE_CONNECTIONS_REQUEST,
@@ -429,7 +485,16 @@ pub fn input_shape(op: Operation) -> &'static crate::api::validate::Shape {
         Operation::DisassociateConnectionFromLag => {
             &schema::S_DISASSOCIATE_CONNECTION_FROM_LAG_REQUEST
         }
+        Operation::DisassociateConnectionsFromResiliencyGroup => {
+            &schema::S_DISASSOCIATE_CONNECTIONS_FROM_RESILIENCY_GROUP_REQUEST
+        }
         Operation::DisassociateMacSecKey => &schema::S_DISASSOCIATE_MAC_SEC_KEY_REQUEST,
+        Operation::GetResiliencyGroup => &schema::S_GET_RESILIENCY_GROUP_REQUEST,
+        Operation::ListResiliencyGroupAssociations => {
+            &schema::S_LIST_RESILIENCY_GROUP_ASSOCIATIONS_REQUEST
+        }
+        Operation::ListResiliencyGroups => &schema::S_LIST_RESILIENCY_GROUPS_REQUEST,
+        Operation::ListVirtualInterfaceRoutes => &schema::S_LIST_VIRTUAL_INTERFACE_ROUTES_REQUEST,
         Operation::ListVirtualInterfaceTestHistory => {
             &schema::S_LIST_VIRTUAL_INTERFACE_TEST_HISTORY_REQUEST
         }
@@ -438,11 +503,15 @@ pub fn input_shape(op: Operation) -> &'static crate::api::validate::Shape {
         Operation::TagResource => &schema::S_TAG_RESOURCE_REQUEST,
         Operation::UntagResource => &schema::S_UNTAG_RESOURCE_REQUEST,
         Operation::UpdateConnection => &schema::S_UPDATE_CONNECTION_REQUEST,
+        Operation::UpdateConnectionsBillingMode => {
+            &schema::S_UPDATE_CONNECTIONS_BILLING_MODE_REQUEST
+        }
         Operation::UpdateDirectConnectGateway => &schema::S_UPDATE_DIRECT_CONNECT_GATEWAY_REQUEST,
         Operation::UpdateDirectConnectGatewayAssociation => {
             &schema::S_UPDATE_DIRECT_CONNECT_GATEWAY_ASSOCIATION_REQUEST
         }
         Operation::UpdateLag => &schema::S_UPDATE_LAG_REQUEST,
+        Operation::UpdateResiliencyGroup => &schema::S_UPDATE_RESILIENCY_GROUP_REQUEST,
         Operation::UpdateVirtualInterfaceAttributes => {
             &schema::S_UPDATE_VIRTUAL_INTERFACE_ATTRIBUTES_REQUEST
         }

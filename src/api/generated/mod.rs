@@ -10,4 +10,4 @@ pub mod service;
 pub mod types;
 
 /// Number of operations in the vendored model.
-pub const OPERATION_COUNT: usize = 63;
+pub const OPERATION_COUNT: usize = 73;

@@ -13,6 +13,7 @@ pub enum Operation {
     AllocatePublicVirtualInterface,
     AllocateTransitVirtualInterface,
     AssociateConnectionWithLag,
+    AssociateConnectionsToResiliencyGroup,
     AssociateHostedConnection,
     AssociateMacSecKey,
     AssociateVirtualInterface,
@@ -30,6 +31,7 @@ pub enum Operation {
     CreateLag,
     CreatePrivateVirtualInterface,
     CreatePublicVirtualInterface,
+    CreateResiliencyGroup,
     CreateTransitVirtualInterface,
     DeleteBGPPeer,
     DeleteConnection,
@@ -38,6 +40,7 @@ pub enum Operation {
     DeleteDirectConnectGatewayAssociationProposal,
     DeleteInterconnect,
     DeleteLag,
+    DeleteResiliencyGroup,
     DeleteVirtualInterface,
     DescribeConnectionLoa,
     DescribeConnections,
@@ -58,16 +61,23 @@ pub enum Operation {
     DescribeVirtualGateways,
     DescribeVirtualInterfaces,
     DisassociateConnectionFromLag,
+    DisassociateConnectionsFromResiliencyGroup,
     DisassociateMacSecKey,
+    GetResiliencyGroup,
+    ListResiliencyGroupAssociations,
+    ListResiliencyGroups,
+    ListVirtualInterfaceRoutes,
     ListVirtualInterfaceTestHistory,
     StartBgpFailoverTest,
     StopBgpFailoverTest,
     TagResource,
     UntagResource,
     UpdateConnection,
+    UpdateConnectionsBillingMode,
     UpdateDirectConnectGateway,
     UpdateDirectConnectGatewayAssociation,
     UpdateLag,
+    UpdateResiliencyGroup,
     UpdateVirtualInterfaceAttributes,
 }
 
@@ -81,6 +91,7 @@ impl Operation {
         Self::AllocatePublicVirtualInterface,
         Self::AllocateTransitVirtualInterface,
         Self::AssociateConnectionWithLag,
+        Self::AssociateConnectionsToResiliencyGroup,
         Self::AssociateHostedConnection,
         Self::AssociateMacSecKey,
         Self::AssociateVirtualInterface,
@@ -98,6 +109,7 @@ impl Operation {
         Self::CreateLag,
         Self::CreatePrivateVirtualInterface,
         Self::CreatePublicVirtualInterface,
+        Self::CreateResiliencyGroup,
         Self::CreateTransitVirtualInterface,
         Self::DeleteBGPPeer,
         Self::DeleteConnection,
@@ -106,6 +118,7 @@ impl Operation {
         Self::DeleteDirectConnectGatewayAssociationProposal,
         Self::DeleteInterconnect,
         Self::DeleteLag,
+        Self::DeleteResiliencyGroup,
         Self::DeleteVirtualInterface,
         Self::DescribeConnectionLoa,
         Self::DescribeConnections,
@@ -126,16 +139,23 @@ impl Operation {
         Self::DescribeVirtualGateways,
         Self::DescribeVirtualInterfaces,
         Self::DisassociateConnectionFromLag,
+        Self::DisassociateConnectionsFromResiliencyGroup,
         Self::DisassociateMacSecKey,
+        Self::GetResiliencyGroup,
+        Self::ListResiliencyGroupAssociations,
+        Self::ListResiliencyGroups,
+        Self::ListVirtualInterfaceRoutes,
         Self::ListVirtualInterfaceTestHistory,
         Self::StartBgpFailoverTest,
         Self::StopBgpFailoverTest,
         Self::TagResource,
         Self::UntagResource,
         Self::UpdateConnection,
+        Self::UpdateConnectionsBillingMode,
         Self::UpdateDirectConnectGateway,
         Self::UpdateDirectConnectGatewayAssociation,
         Self::UpdateLag,
+        Self::UpdateResiliencyGroup,
         Self::UpdateVirtualInterfaceAttributes,
     ];
 
@@ -154,6 +174,7 @@ impl Operation {
             Self::AllocatePublicVirtualInterface => "AllocatePublicVirtualInterface",
             Self::AllocateTransitVirtualInterface => "AllocateTransitVirtualInterface",
             Self::AssociateConnectionWithLag => "AssociateConnectionWithLag",
+            Self::AssociateConnectionsToResiliencyGroup => "AssociateConnectionsToResiliencyGroup",
             Self::AssociateHostedConnection => "AssociateHostedConnection",
             Self::AssociateMacSecKey => "AssociateMacSecKey",
             Self::AssociateVirtualInterface => "AssociateVirtualInterface",
@@ -173,6 +194,7 @@ impl Operation {
             Self::CreateLag => "CreateLag",
             Self::CreatePrivateVirtualInterface => "CreatePrivateVirtualInterface",
             Self::CreatePublicVirtualInterface => "CreatePublicVirtualInterface",
+            Self::CreateResiliencyGroup => "CreateResiliencyGroup",
             Self::CreateTransitVirtualInterface => "CreateTransitVirtualInterface",
             Self::DeleteBGPPeer => "DeleteBGPPeer",
             Self::DeleteConnection => "DeleteConnection",
@@ -183,6 +205,7 @@ impl Operation {
             }
             Self::DeleteInterconnect => "DeleteInterconnect",
             Self::DeleteLag => "DeleteLag",
+            Self::DeleteResiliencyGroup => "DeleteResiliencyGroup",
             Self::DeleteVirtualInterface => "DeleteVirtualInterface",
             Self::DescribeConnectionLoa => "DescribeConnectionLoa",
             Self::DescribeConnections => "DescribeConnections",
@@ -209,16 +232,25 @@ impl Operation {
             Self::DescribeVirtualGateways => "DescribeVirtualGateways",
             Self::DescribeVirtualInterfaces => "DescribeVirtualInterfaces",
             Self::DisassociateConnectionFromLag => "DisassociateConnectionFromLag",
+            Self::DisassociateConnectionsFromResiliencyGroup => {
+                "DisassociateConnectionsFromResiliencyGroup"
+            }
             Self::DisassociateMacSecKey => "DisassociateMacSecKey",
+            Self::GetResiliencyGroup => "GetResiliencyGroup",
+            Self::ListResiliencyGroupAssociations => "ListResiliencyGroupAssociations",
+            Self::ListResiliencyGroups => "ListResiliencyGroups",
+            Self::ListVirtualInterfaceRoutes => "ListVirtualInterfaceRoutes",
             Self::ListVirtualInterfaceTestHistory => "ListVirtualInterfaceTestHistory",
             Self::StartBgpFailoverTest => "StartBgpFailoverTest",
             Self::StopBgpFailoverTest => "StopBgpFailoverTest",
             Self::TagResource => "TagResource",
             Self::UntagResource => "UntagResource",
             Self::UpdateConnection => "UpdateConnection",
+            Self::UpdateConnectionsBillingMode => "UpdateConnectionsBillingMode",
             Self::UpdateDirectConnectGateway => "UpdateDirectConnectGateway",
             Self::UpdateDirectConnectGatewayAssociation => "UpdateDirectConnectGatewayAssociation",
             Self::UpdateLag => "UpdateLag",
+            Self::UpdateResiliencyGroup => "UpdateResiliencyGroup",
             Self::UpdateVirtualInterfaceAttributes => "UpdateVirtualInterfaceAttributes",
         }
     }
@@ -235,6 +267,9 @@ impl Operation {
             "AllocatePublicVirtualInterface" => Some(Self::AllocatePublicVirtualInterface),
             "AllocateTransitVirtualInterface" => Some(Self::AllocateTransitVirtualInterface),
             "AssociateConnectionWithLag" => Some(Self::AssociateConnectionWithLag),
+            "AssociateConnectionsToResiliencyGroup" => {
+                Some(Self::AssociateConnectionsToResiliencyGroup)
+            }
             "AssociateHostedConnection" => Some(Self::AssociateHostedConnection),
             "AssociateMacSecKey" => Some(Self::AssociateMacSecKey),
             "AssociateVirtualInterface" => Some(Self::AssociateVirtualInterface),
@@ -256,6 +291,7 @@ impl Operation {
             "CreateLag" => Some(Self::CreateLag),
             "CreatePrivateVirtualInterface" => Some(Self::CreatePrivateVirtualInterface),
             "CreatePublicVirtualInterface" => Some(Self::CreatePublicVirtualInterface),
+            "CreateResiliencyGroup" => Some(Self::CreateResiliencyGroup),
             "CreateTransitVirtualInterface" => Some(Self::CreateTransitVirtualInterface),
             "DeleteBGPPeer" => Some(Self::DeleteBGPPeer),
             "DeleteConnection" => Some(Self::DeleteConnection),
@@ -268,6 +304,7 @@ impl Operation {
             }
             "DeleteInterconnect" => Some(Self::DeleteInterconnect),
             "DeleteLag" => Some(Self::DeleteLag),
+            "DeleteResiliencyGroup" => Some(Self::DeleteResiliencyGroup),
             "DeleteVirtualInterface" => Some(Self::DeleteVirtualInterface),
             "DescribeConnectionLoa" => Some(Self::DescribeConnectionLoa),
             "DescribeConnections" => Some(Self::DescribeConnections),
@@ -294,21 +331,166 @@ impl Operation {
             "DescribeVirtualGateways" => Some(Self::DescribeVirtualGateways),
             "DescribeVirtualInterfaces" => Some(Self::DescribeVirtualInterfaces),
             "DisassociateConnectionFromLag" => Some(Self::DisassociateConnectionFromLag),
+            "DisassociateConnectionsFromResiliencyGroup" => {
+                Some(Self::DisassociateConnectionsFromResiliencyGroup)
+            }
             "DisassociateMacSecKey" => Some(Self::DisassociateMacSecKey),
+            "GetResiliencyGroup" => Some(Self::GetResiliencyGroup),
+            "ListResiliencyGroupAssociations" => Some(Self::ListResiliencyGroupAssociations),
+            "ListResiliencyGroups" => Some(Self::ListResiliencyGroups),
+            "ListVirtualInterfaceRoutes" => Some(Self::ListVirtualInterfaceRoutes),
             "ListVirtualInterfaceTestHistory" => Some(Self::ListVirtualInterfaceTestHistory),
             "StartBgpFailoverTest" => Some(Self::StartBgpFailoverTest),
             "StopBgpFailoverTest" => Some(Self::StopBgpFailoverTest),
             "TagResource" => Some(Self::TagResource),
             "UntagResource" => Some(Self::UntagResource),
             "UpdateConnection" => Some(Self::UpdateConnection),
+            "UpdateConnectionsBillingMode" => Some(Self::UpdateConnectionsBillingMode),
             "UpdateDirectConnectGateway" => Some(Self::UpdateDirectConnectGateway),
             "UpdateDirectConnectGatewayAssociation" => {
                 Some(Self::UpdateDirectConnectGatewayAssociation)
             }
             "UpdateLag" => Some(Self::UpdateLag),
+            "UpdateResiliencyGroup" => Some(Self::UpdateResiliencyGroup),
             "UpdateVirtualInterfaceAttributes" => Some(Self::UpdateVirtualInterfaceAttributes),
             _ => None,
         }
+    }
+
+    /// The resource family that implements it (codegen/operations.toml).
+    pub fn family(self) -> &'static str {
+        match self {
+            Self::AcceptDirectConnectGatewayAssociationProposal => "gateways",
+            Self::AllocateConnectionOnInterconnect => "interconnects",
+            Self::AllocateHostedConnection => "interconnects",
+            Self::AllocatePrivateVirtualInterface => "vifs",
+            Self::AllocatePublicVirtualInterface => "vifs",
+            Self::AllocateTransitVirtualInterface => "vifs",
+            Self::AssociateConnectionWithLag => "lags",
+            Self::AssociateConnectionsToResiliencyGroup => "resiliency",
+            Self::AssociateHostedConnection => "interconnects",
+            Self::AssociateMacSecKey => "macsec",
+            Self::AssociateVirtualInterface => "vifs",
+            Self::ConfirmConnection => "interconnects",
+            Self::ConfirmCustomerAgreement => "customer",
+            Self::ConfirmPrivateVirtualInterface => "vifs",
+            Self::ConfirmPublicVirtualInterface => "vifs",
+            Self::ConfirmTransitVirtualInterface => "vifs",
+            Self::CreateBGPPeer => "bgp",
+            Self::CreateConnection => "connections",
+            Self::CreateDirectConnectGateway => "gateways",
+            Self::CreateDirectConnectGatewayAssociation => "gateways",
+            Self::CreateDirectConnectGatewayAssociationProposal => "gateways",
+            Self::CreateInterconnect => "interconnects",
+            Self::CreateLag => "lags",
+            Self::CreatePrivateVirtualInterface => "vifs",
+            Self::CreatePublicVirtualInterface => "vifs",
+            Self::CreateResiliencyGroup => "resiliency",
+            Self::CreateTransitVirtualInterface => "vifs",
+            Self::DeleteBGPPeer => "bgp",
+            Self::DeleteConnection => "connections",
+            Self::DeleteDirectConnectGateway => "gateways",
+            Self::DeleteDirectConnectGatewayAssociation => "gateways",
+            Self::DeleteDirectConnectGatewayAssociationProposal => "gateways",
+            Self::DeleteInterconnect => "interconnects",
+            Self::DeleteLag => "lags",
+            Self::DeleteResiliencyGroup => "resiliency",
+            Self::DeleteVirtualInterface => "vifs",
+            Self::DescribeConnectionLoa => "connections",
+            Self::DescribeConnections => "connections",
+            Self::DescribeConnectionsOnInterconnect => "interconnects",
+            Self::DescribeCustomerMetadata => "customer",
+            Self::DescribeDirectConnectGatewayAssociationProposals => "gateways",
+            Self::DescribeDirectConnectGatewayAssociations => "gateways",
+            Self::DescribeDirectConnectGatewayAttachments => "gateways",
+            Self::DescribeDirectConnectGateways => "gateways",
+            Self::DescribeHostedConnections => "interconnects",
+            Self::DescribeInterconnectLoa => "interconnects",
+            Self::DescribeInterconnects => "interconnects",
+            Self::DescribeLags => "lags",
+            Self::DescribeLoa => "connections",
+            Self::DescribeLocations => "connections",
+            Self::DescribeRouterConfiguration => "router",
+            Self::DescribeTags => "tags",
+            Self::DescribeVirtualGateways => "gateways",
+            Self::DescribeVirtualInterfaces => "vifs",
+            Self::DisassociateConnectionFromLag => "lags",
+            Self::DisassociateConnectionsFromResiliencyGroup => "resiliency",
+            Self::DisassociateMacSecKey => "macsec",
+            Self::GetResiliencyGroup => "resiliency",
+            Self::ListResiliencyGroupAssociations => "resiliency",
+            Self::ListResiliencyGroups => "resiliency",
+            Self::ListVirtualInterfaceRoutes => "routes",
+            Self::ListVirtualInterfaceTestHistory => "bgp",
+            Self::StartBgpFailoverTest => "bgp",
+            Self::StopBgpFailoverTest => "bgp",
+            Self::TagResource => "tags",
+            Self::UntagResource => "tags",
+            Self::UpdateConnection => "connections",
+            Self::UpdateConnectionsBillingMode => "billing",
+            Self::UpdateDirectConnectGateway => "gateways",
+            Self::UpdateDirectConnectGatewayAssociation => "gateways",
+            Self::UpdateLag => "lags",
+            Self::UpdateResiliencyGroup => "resiliency",
+            Self::UpdateVirtualInterfaceAttributes => "vifs",
+        }
+    }
+
+    /// Whether it never changes the stored state (codegen/operations.toml).
+    pub fn reads(self) -> bool {
+        matches!(
+            self,
+            Self::DescribeConnectionLoa
+                | Self::DescribeConnections
+                | Self::DescribeConnectionsOnInterconnect
+                | Self::DescribeCustomerMetadata
+                | Self::DescribeDirectConnectGatewayAssociationProposals
+                | Self::DescribeDirectConnectGatewayAssociations
+                | Self::DescribeDirectConnectGatewayAttachments
+                | Self::DescribeDirectConnectGateways
+                | Self::DescribeHostedConnections
+                | Self::DescribeInterconnectLoa
+                | Self::DescribeInterconnects
+                | Self::DescribeLags
+                | Self::DescribeLoa
+                | Self::DescribeLocations
+                | Self::DescribeRouterConfiguration
+                | Self::DescribeTags
+                | Self::DescribeVirtualGateways
+                | Self::DescribeVirtualInterfaces
+                | Self::GetResiliencyGroup
+                | Self::ListResiliencyGroupAssociations
+                | Self::ListResiliencyGroups
+                | Self::ListVirtualInterfaceRoutes
+                | Self::ListVirtualInterfaceTestHistory
+        )
+    }
+
+    /// Whether its answer depends only on the stored state and the request,
+    /// so it may be kept until the next write (codegen/operations.toml).
+    pub fn cacheable(self) -> bool {
+        matches!(
+            self,
+            Self::DescribeConnections
+                | Self::DescribeConnectionsOnInterconnect
+                | Self::DescribeCustomerMetadata
+                | Self::DescribeDirectConnectGatewayAssociationProposals
+                | Self::DescribeDirectConnectGatewayAssociations
+                | Self::DescribeDirectConnectGatewayAttachments
+                | Self::DescribeDirectConnectGateways
+                | Self::DescribeHostedConnections
+                | Self::DescribeInterconnects
+                | Self::DescribeLags
+                | Self::DescribeLocations
+                | Self::DescribeTags
+                | Self::DescribeVirtualGateways
+                | Self::DescribeVirtualInterfaces
+                | Self::GetResiliencyGroup
+                | Self::ListResiliencyGroupAssociations
+                | Self::ListResiliencyGroups
+                | Self::ListVirtualInterfaceRoutes
+                | Self::ListVirtualInterfaceTestHistory
+        )
     }
 
     /// Whether the model marks the operation deprecated.

@@ -244,6 +244,11 @@ pub static S_NEW_PRIVATE_VIRTUAL_INTERFACE_ALLOCATION: Shape = Shape::Struct(&[
         required: false,
         shape: &S_TAG_LIST,
     },
+    Member {
+        name: "rateLimit",
+        required: false,
+        shape: &S_RATE_LIMIT,
+    },
 ]);
 pub static S_VIRTUAL_INTERFACE_NAME: Shape = Shape::Str(StrRule {
     min: None,
@@ -273,6 +278,12 @@ pub static S_ADDRESS_FAMILY: Shape = Shape::Str(StrRule {
     pattern: None,
 });
 pub static S_CUSTOMER_ADDRESS: Shape = Shape::Str(StrRule {
+    min: None,
+    max: None,
+    values: &[],
+    pattern: None,
+});
+pub static S_RATE_LIMIT: Shape = Shape::Str(StrRule {
     min: None,
     max: None,
     values: &[],
@@ -346,6 +357,11 @@ pub static S_NEW_PUBLIC_VIRTUAL_INTERFACE_ALLOCATION: Shape = Shape::Struct(&[
         required: false,
         shape: &S_TAG_LIST,
     },
+    Member {
+        name: "rateLimit",
+        required: false,
+        shape: &S_RATE_LIMIT,
+    },
 ]);
 pub static S_ALLOCATE_TRANSIT_VIRTUAL_INTERFACE_REQUEST: Shape = Shape::Struct(&[
     Member {
@@ -415,6 +431,11 @@ pub static S_NEW_TRANSIT_VIRTUAL_INTERFACE_ALLOCATION: Shape = Shape::Struct(&[
         required: false,
         shape: &S_TAG_LIST,
     },
+    Member {
+        name: "rateLimit",
+        required: false,
+        shape: &S_RATE_LIMIT,
+    },
 ]);
 pub static S_ASSOCIATE_CONNECTION_WITH_LAG_REQUEST: Shape = Shape::Struct(&[
     Member {
@@ -431,6 +452,46 @@ pub static S_ASSOCIATE_CONNECTION_WITH_LAG_REQUEST: Shape = Shape::Struct(&[
 pub static S_LAG_ID: Shape = Shape::Str(StrRule {
     min: None,
     max: None,
+    values: &[],
+    pattern: None,
+});
+pub static S_ASSOCIATE_CONNECTIONS_TO_RESILIENCY_GROUP_REQUEST: Shape = Shape::Struct(&[
+    Member {
+        name: "connectionIdentifiers",
+        required: true,
+        shape: &S_CONNECTION_IDENTIFIER_LIST,
+    },
+    Member {
+        name: "resiliencyGroupId",
+        required: true,
+        shape: &S_RESILIENCY_GROUP_ID,
+    },
+    Member {
+        name: "clientToken",
+        required: false,
+        shape: &S_IDEMPOTENCY_TOKEN,
+    },
+]);
+pub static S_CONNECTION_IDENTIFIER_LIST: Shape = Shape::List {
+    member: &S_CONNECTION_IDENTIFIER,
+    min: Some(1),
+    max: Some(50),
+};
+pub static S_CONNECTION_IDENTIFIER: Shape = Shape::Str(StrRule {
+    min: Some(1),
+    max: Some(1024),
+    values: &[],
+    pattern: None,
+});
+pub static S_RESILIENCY_GROUP_ID: Shape = Shape::Str(StrRule {
+    min: Some(22),
+    max: Some(22),
+    values: &[],
+    pattern: Some(&P_RESILIENCY_GROUP_ID),
+});
+pub static S_IDEMPOTENCY_TOKEN: Shape = Shape::Str(StrRule {
+    min: Some(1),
+    max: Some(128),
     values: &[],
     pattern: None,
 });
@@ -640,6 +701,11 @@ pub static S_CREATE_CONNECTION_REQUEST: Shape = Shape::Struct(&[
         required: false,
         shape: &S_REQUEST_MAC_SEC,
     },
+    Member {
+        name: "billingMode",
+        required: false,
+        shape: &S_REQUEST_BILLING_MODE,
+    },
 ]);
 pub static S_LOCATION_CODE: Shape = Shape::Str(StrRule {
     min: None,
@@ -654,6 +720,19 @@ pub static S_PROVIDER_NAME: Shape = Shape::Str(StrRule {
     pattern: None,
 });
 pub static S_REQUEST_MAC_SEC: Shape = Shape::Bool;
+pub static S_REQUEST_BILLING_MODE: Shape = Shape::Str(StrRule {
+    min: None,
+    max: None,
+    values: &[
+        "PayAsYouGo",
+        "FlatRateTier1",
+        "FlatRateTier2",
+        "FlatRateTier3",
+        "FlatRateTier4",
+        "FlatRateTier5",
+    ],
+    pattern: None,
+});
 pub static S_CREATE_DIRECT_CONNECT_GATEWAY_REQUEST: Shape = Shape::Struct(&[
     Member {
         name: "directConnectGatewayName",
@@ -821,6 +900,11 @@ pub static S_CREATE_LAG_REQUEST: Shape = Shape::Struct(&[
         required: false,
         shape: &S_REQUEST_MAC_SEC,
     },
+    Member {
+        name: "billingMode",
+        required: false,
+        shape: &S_REQUEST_BILLING_MODE,
+    },
 ]);
 pub static S_COUNT: Shape = Shape::Int;
 pub static S_LAG_NAME: Shape = Shape::Str(StrRule {
@@ -907,8 +991,24 @@ pub static S_NEW_PRIVATE_VIRTUAL_INTERFACE: Shape = Shape::Struct(&[
         required: false,
         shape: &S_ENABLE_SITE_LINK,
     },
+    Member {
+        name: "prefixPoolAllocatedCountIpv4",
+        required: false,
+        shape: &S_PREFIX_POOL_ALLOCATED_COUNT,
+    },
+    Member {
+        name: "prefixPoolAllocatedCountIpv6",
+        required: false,
+        shape: &S_PREFIX_POOL_ALLOCATED_COUNT,
+    },
+    Member {
+        name: "rateLimit",
+        required: false,
+        shape: &S_RATE_LIMIT,
+    },
 ]);
 pub static S_ENABLE_SITE_LINK: Shape = Shape::Bool;
+pub static S_PREFIX_POOL_ALLOCATED_COUNT: Shape = Shape::Int;
 pub static S_CREATE_PUBLIC_VIRTUAL_INTERFACE_REQUEST: Shape = Shape::Struct(&[
     Member {
         name: "connectionId",
@@ -972,7 +1072,46 @@ pub static S_NEW_PUBLIC_VIRTUAL_INTERFACE: Shape = Shape::Struct(&[
         required: false,
         shape: &S_TAG_LIST,
     },
+    Member {
+        name: "rateLimit",
+        required: false,
+        shape: &S_RATE_LIMIT,
+    },
 ]);
+pub static S_CREATE_RESILIENCY_GROUP_REQUEST: Shape = Shape::Struct(&[
+    Member {
+        name: "resiliencyGroupName",
+        required: true,
+        shape: &S_RESILIENCY_GROUP_NAME,
+    },
+    Member {
+        name: "intendedResiliencyModel",
+        required: true,
+        shape: &S_RESILIENCY_MODEL,
+    },
+    Member {
+        name: "clientToken",
+        required: false,
+        shape: &S_IDEMPOTENCY_TOKEN,
+    },
+    Member {
+        name: "tags",
+        required: false,
+        shape: &S_TAG_LIST,
+    },
+]);
+pub static S_RESILIENCY_GROUP_NAME: Shape = Shape::Str(StrRule {
+    min: Some(1),
+    max: Some(255),
+    values: &[],
+    pattern: Some(&P_RESILIENCY_GROUP_NAME),
+});
+pub static S_RESILIENCY_MODEL: Shape = Shape::Str(StrRule {
+    min: None,
+    max: None,
+    values: &["maximum-resiliency", "high-resiliency", "basic-resiliency"],
+    pattern: None,
+});
 pub static S_CREATE_TRANSIT_VIRTUAL_INTERFACE_REQUEST: Shape = Shape::Struct(&[
     Member {
         name: "connectionId",
@@ -1045,6 +1184,21 @@ pub static S_NEW_TRANSIT_VIRTUAL_INTERFACE: Shape = Shape::Struct(&[
         name: "enableSiteLink",
         required: false,
         shape: &S_ENABLE_SITE_LINK,
+    },
+    Member {
+        name: "prefixPoolAllocatedCountIpv4",
+        required: false,
+        shape: &S_PREFIX_POOL_ALLOCATED_COUNT,
+    },
+    Member {
+        name: "prefixPoolAllocatedCountIpv6",
+        required: false,
+        shape: &S_PREFIX_POOL_ALLOCATED_COUNT,
+    },
+    Member {
+        name: "rateLimit",
+        required: false,
+        shape: &S_RATE_LIMIT,
     },
 ]);
 pub static S_DELETE_BGP_PEER_REQUEST: Shape = Shape::Struct(&[
@@ -1128,6 +1282,11 @@ pub static S_DELETE_LAG_REQUEST: Shape = Shape::Struct(&[Member {
     name: "lagId",
     required: true,
     shape: &S_LAG_ID,
+}]);
+pub static S_DELETE_RESILIENCY_GROUP_REQUEST: Shape = Shape::Struct(&[Member {
+    name: "resiliencyGroupId",
+    required: true,
+    shape: &S_RESILIENCY_GROUP_ID,
 }]);
 pub static S_DELETE_VIRTUAL_INTERFACE_REQUEST: Shape = Shape::Struct(&[Member {
     name: "virtualInterfaceId",
@@ -1444,6 +1603,23 @@ pub static S_DISASSOCIATE_CONNECTION_FROM_LAG_REQUEST: Shape = Shape::Struct(&[
         shape: &S_LAG_ID,
     },
 ]);
+pub static S_DISASSOCIATE_CONNECTIONS_FROM_RESILIENCY_GROUP_REQUEST: Shape = Shape::Struct(&[
+    Member {
+        name: "connectionIdentifiers",
+        required: true,
+        shape: &S_CONNECTION_IDENTIFIER_LIST,
+    },
+    Member {
+        name: "resiliencyGroupId",
+        required: true,
+        shape: &S_RESILIENCY_GROUP_ID,
+    },
+    Member {
+        name: "clientToken",
+        required: false,
+        shape: &S_IDEMPOTENCY_TOKEN,
+    },
+]);
 pub static S_DISASSOCIATE_MAC_SEC_KEY_REQUEST: Shape = Shape::Struct(&[
     Member {
         name: "connectionId",
@@ -1456,6 +1632,122 @@ pub static S_DISASSOCIATE_MAC_SEC_KEY_REQUEST: Shape = Shape::Struct(&[
         shape: &S_SECRET_ARN,
     },
 ]);
+pub static S_GET_RESILIENCY_GROUP_REQUEST: Shape = Shape::Struct(&[Member {
+    name: "resiliencyGroupId",
+    required: true,
+    shape: &S_RESILIENCY_GROUP_ID,
+}]);
+pub static S_LIST_RESILIENCY_GROUP_ASSOCIATIONS_REQUEST: Shape = Shape::Struct(&[
+    Member {
+        name: "resiliencyGroupId",
+        required: true,
+        shape: &S_RESILIENCY_GROUP_ID,
+    },
+    Member {
+        name: "maxResults",
+        required: false,
+        shape: &S_MAX_RESULT_SET_SIZE,
+    },
+    Member {
+        name: "nextToken",
+        required: false,
+        shape: &S_PAGINATION_TOKEN,
+    },
+]);
+pub static S_LIST_RESILIENCY_GROUPS_REQUEST: Shape = Shape::Struct(&[
+    Member {
+        name: "maxResults",
+        required: false,
+        shape: &S_MAX_RESULT_SET_SIZE,
+    },
+    Member {
+        name: "nextToken",
+        required: false,
+        shape: &S_PAGINATION_TOKEN,
+    },
+]);
+pub static S_LIST_VIRTUAL_INTERFACE_ROUTES_REQUEST: Shape = Shape::Struct(&[
+    Member {
+        name: "virtualInterfaceId",
+        required: false,
+        shape: &S_VIRTUAL_INTERFACE_ID,
+    },
+    Member {
+        name: "filters",
+        required: false,
+        shape: &S_ROUTE_FILTERS,
+    },
+    Member {
+        name: "maxResults",
+        required: false,
+        shape: &S_MAX_RESULT_SET_SIZE,
+    },
+    Member {
+        name: "nextToken",
+        required: false,
+        shape: &S_PAGINATION_TOKEN,
+    },
+]);
+pub static S_ROUTE_FILTERS: Shape = Shape::Struct(&[
+    Member {
+        name: "routeDirection",
+        required: false,
+        shape: &S_ROUTE_DIRECTION,
+    },
+    Member {
+        name: "addressFamily",
+        required: false,
+        shape: &S_ADDRESS_FAMILY,
+    },
+    Member {
+        name: "cidrs",
+        required: false,
+        shape: &S_ROUTE_FILTER_CIDR_STRING_LIST,
+    },
+    Member {
+        name: "asPath",
+        required: false,
+        shape: &S_AS_PATH_LIST,
+    },
+    Member {
+        name: "communities",
+        required: false,
+        shape: &S_COMMUNITY_LIST,
+    },
+]);
+pub static S_ROUTE_DIRECTION: Shape = Shape::Str(StrRule {
+    min: None,
+    max: None,
+    values: &["accepted", "advertised"],
+    pattern: None,
+});
+pub static S_ROUTE_FILTER_CIDR_STRING_LIST: Shape = Shape::List {
+    member: &S_ROUTE_FILTER_CIDR_STRING,
+    min: Some(1),
+    max: Some(10),
+};
+pub static S_ROUTE_FILTER_CIDR_STRING: Shape = Shape::Str(StrRule {
+    min: None,
+    max: None,
+    values: &[],
+    pattern: None,
+});
+pub static S_AS_PATH_LIST: Shape = Shape::List {
+    member: &S_LONG_ASN,
+    min: None,
+    max: None,
+};
+pub static S_COMMUNITY_LIST: Shape = Shape::List {
+    member: &S_COMMUNITY_ENTRY,
+    min: None,
+    max: None,
+};
+pub static S_COMMUNITY_ENTRY: Shape = Shape::Str(StrRule {
+    min: None,
+    max: None,
+    values: &[],
+    pattern: None,
+});
 pub static S_LIST_VIRTUAL_INTERFACE_TEST_HISTORY_REQUEST: Shape = Shape::Struct(&[
     Member {
         name: "testId",
@@ -1580,6 +1872,23 @@ pub static S_ENCRYPTION_MODE: Shape = Shape::Str(StrRule {
     values: &[],
     pattern: None,
 });
+pub static S_UPDATE_CONNECTIONS_BILLING_MODE_REQUEST: Shape = Shape::Struct(&[
+    Member {
+        name: "connectionIds",
+        required: true,
+        shape: &S_CONNECTION_ID_LIST,
+    },
+    Member {
+        name: "billingMode",
+        required: true,
+        shape: &S_REQUEST_BILLING_MODE,
+    },
+]);
+pub static S_CONNECTION_ID_LIST: Shape = Shape::List {
+    member: &S_CONNECTION_ID,
+    min: Some(1),
+    max: Some(200),
+};
 pub static S_UPDATE_DIRECT_CONNECT_GATEWAY_REQUEST: Shape = Shape::Struct(&[
     Member {
         name: "directConnectGatewayId",
@@ -1631,6 +1940,23 @@ pub static S_UPDATE_LAG_REQUEST: Shape = Shape::Struct(&[
         shape: &S_ENCRYPTION_MODE,
     },
 ]);
+pub static S_UPDATE_RESILIENCY_GROUP_REQUEST: Shape = Shape::Struct(&[
+    Member {
+        name: "resiliencyGroupId",
+        required: true,
+        shape: &S_RESILIENCY_GROUP_ID,
+    },
+    Member {
+        name: "resiliencyGroupName",
+        required: true,
+        shape: &S_RESILIENCY_GROUP_NAME,
+    },
+    Member {
+        name: "clientToken",
+        required: false,
+        shape: &S_IDEMPOTENCY_TOKEN,
+    },
+]);
 pub static S_UPDATE_VIRTUAL_INTERFACE_ATTRIBUTES_REQUEST: Shape = Shape::Struct(&[
     Member {
         name: "virtualInterfaceId",
@@ -1652,8 +1978,27 @@ pub static S_UPDATE_VIRTUAL_INTERFACE_ATTRIBUTES_REQUEST: Shape = Shape::Struct(
         required: false,
         shape: &S_VIRTUAL_INTERFACE_NAME,
     },
+    Member {
+        name: "prefixPoolAllocatedCountIpv4",
+        required: false,
+        shape: &S_PREFIX_POOL_ALLOCATED_COUNT,
+    },
+    Member {
+        name: "prefixPoolAllocatedCountIpv6",
+        required: false,
+        shape: &S_PREFIX_POOL_ALLOCATED_COUNT,
+    },
+    Member {
+        name: "rateLimit",
+        required: false,
+        shape: &S_RATE_LIMIT,
+    },
 ]);
 
+static P_RESILIENCY_GROUP_ID: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"^(dxrg|DXRG)-[0-9a-zA-Z]{17}$"#).ok());
+static P_RESILIENCY_GROUP_NAME: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"^[a-zA-Z0-9_\-]+$"#).ok());
 static P_TAG_KEY: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#).ok());
 static P_TAG_VALUE: LazyLock<Option<Regex>> =

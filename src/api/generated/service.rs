@@ -93,6 +93,18 @@ pub trait DirectConnect: Send + Sync {
         ))
     }
 
+    /// Handles `AssociateConnectionsToResiliencyGroup`.
+    fn associate_connections_to_resiliency_group(
+        &self,
+        cx: &RequestContext,
+        input: AssociateConnectionsToResiliencyGroupRequest,
+    ) -> Result<AssociateConnectionsToResiliencyGroupResult, ApiError> {
+        let _ = (cx, input);
+        Err(ApiError::not_implemented(
+            Operation::AssociateConnectionsToResiliencyGroup,
+        ))
+    }
+
     /// Handles `AssociateHostedConnection`.
     fn associate_hosted_connection(
         &self,
@@ -281,6 +293,16 @@ pub trait DirectConnect: Send + Sync {
         ))
     }
 
+    /// Handles `CreateResiliencyGroup`.
+    fn create_resiliency_group(
+        &self,
+        cx: &RequestContext,
+        input: CreateResiliencyGroupRequest,
+    ) -> Result<CreateResiliencyGroupResult, ApiError> {
+        let _ = (cx, input);
+        Err(ApiError::not_implemented(Operation::CreateResiliencyGroup))
+    }
+
     /// Handles `CreateTransitVirtualInterface`.
     fn create_transit_virtual_interface(
         &self,
@@ -363,6 +385,16 @@ pub trait DirectConnect: Send + Sync {
     fn delete_lag(&self, cx: &RequestContext, input: DeleteLagRequest) -> Result<Lag, ApiError> {
         let _ = (cx, input);
         Err(ApiError::not_implemented(Operation::DeleteLag))
+    }
+
+    /// Handles `DeleteResiliencyGroup`.
+    fn delete_resiliency_group(
+        &self,
+        cx: &RequestContext,
+        input: DeleteResiliencyGroupRequest,
+    ) -> Result<DeleteResiliencyGroupResult, ApiError> {
+        let _ = (cx, input);
+        Err(ApiError::not_implemented(Operation::DeleteResiliencyGroup))
     }
 
     /// Handles `DeleteVirtualInterface`.
@@ -580,6 +612,18 @@ pub trait DirectConnect: Send + Sync {
         ))
     }
 
+    /// Handles `DisassociateConnectionsFromResiliencyGroup`.
+    fn disassociate_connections_from_resiliency_group(
+        &self,
+        cx: &RequestContext,
+        input: DisassociateConnectionsFromResiliencyGroupRequest,
+    ) -> Result<DisassociateConnectionsFromResiliencyGroupResult, ApiError> {
+        let _ = (cx, input);
+        Err(ApiError::not_implemented(
+            Operation::DisassociateConnectionsFromResiliencyGroup,
+        ))
+    }
+
     /// Handles `DisassociateMacSecKey`.
     fn disassociate_mac_sec_key(
         &self,
@@ -588,6 +632,50 @@ pub trait DirectConnect: Send + Sync {
     ) -> Result<DisassociateMacSecKeyResponse, ApiError> {
         let _ = (cx, input);
         Err(ApiError::not_implemented(Operation::DisassociateMacSecKey))
+    }
+
+    /// Handles `GetResiliencyGroup`.
+    fn get_resiliency_group(
+        &self,
+        cx: &RequestContext,
+        input: GetResiliencyGroupRequest,
+    ) -> Result<GetResiliencyGroupResult, ApiError> {
+        let _ = (cx, input);
+        Err(ApiError::not_implemented(Operation::GetResiliencyGroup))
+    }
+
+    /// Handles `ListResiliencyGroupAssociations`.
+    fn list_resiliency_group_associations(
+        &self,
+        cx: &RequestContext,
+        input: ListResiliencyGroupAssociationsRequest,
+    ) -> Result<ListResiliencyGroupAssociationsResult, ApiError> {
+        let _ = (cx, input);
+        Err(ApiError::not_implemented(
+            Operation::ListResiliencyGroupAssociations,
+        ))
+    }
+
+    /// Handles `ListResiliencyGroups`.
+    fn list_resiliency_groups(
+        &self,
+        cx: &RequestContext,
+        input: ListResiliencyGroupsRequest,
+    ) -> Result<ListResiliencyGroupsResult, ApiError> {
+        let _ = (cx, input);
+        Err(ApiError::not_implemented(Operation::ListResiliencyGroups))
+    }
+
+    /// Handles `ListVirtualInterfaceRoutes`.
+    fn list_virtual_interface_routes(
+        &self,
+        cx: &RequestContext,
+        input: ListVirtualInterfaceRoutesRequest,
+    ) -> Result<ListVirtualInterfaceRoutesResponse, ApiError> {
+        let _ = (cx, input);
+        Err(ApiError::not_implemented(
+            Operation::ListVirtualInterfaceRoutes,
+        ))
     }
 
     /// Handles `ListVirtualInterfaceTestHistory`.
@@ -652,6 +740,18 @@ pub trait DirectConnect: Send + Sync {
         Err(ApiError::not_implemented(Operation::UpdateConnection))
     }
 
+    /// Handles `UpdateConnectionsBillingMode`.
+    fn update_connections_billing_mode(
+        &self,
+        cx: &RequestContext,
+        input: UpdateConnectionsBillingModeRequest,
+    ) -> Result<UpdateConnectionsBillingModeResponse, ApiError> {
+        let _ = (cx, input);
+        Err(ApiError::not_implemented(
+            Operation::UpdateConnectionsBillingMode,
+        ))
+    }
+
     /// Handles `UpdateDirectConnectGateway`.
     fn update_direct_connect_gateway(
         &self,
@@ -680,6 +780,16 @@ pub trait DirectConnect: Send + Sync {
     fn update_lag(&self, cx: &RequestContext, input: UpdateLagRequest) -> Result<Lag, ApiError> {
         let _ = (cx, input);
         Err(ApiError::not_implemented(Operation::UpdateLag))
+    }
+
+    /// Handles `UpdateResiliencyGroup`.
+    fn update_resiliency_group(
+        &self,
+        cx: &RequestContext,
+        input: UpdateResiliencyGroupRequest,
+    ) -> Result<UpdateResiliencyGroupResult, ApiError> {
+        let _ = (cx, input);
+        Err(ApiError::not_implemented(Operation::UpdateResiliencyGroup))
     }
 
     /// Handles `UpdateVirtualInterfaceAttributes`.

@@ -33,6 +33,34 @@ impl AddressFamily {
     }
 }
 
+/// Enum shape `AsPathType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum AsPathType {
+    #[default]
+    #[serde(rename = "seq")]
+    Seq,
+    #[serde(rename = "set")]
+    Set,
+}
+
+impl AsPathType {
+    /// Every value the model defines, in model order.
+    pub const ALL: &'static [Self] = &[Self::Seq, Self::Set];
+
+    /// The value as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Seq => "seq",
+            Self::Set => "set",
+        }
+    }
+
+    /// Parses a wire value.
+    pub fn from_wire(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == value)
+    }
+}
+
 /// Enum shape `BGPPeerState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum BGPPeerState {
@@ -98,6 +126,73 @@ impl BGPStatus {
             Self::Up => "up",
             Self::Down => "down",
             Self::Unknown => "unknown",
+        }
+    }
+
+    /// Parses a wire value.
+    pub fn from_wire(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == value)
+    }
+}
+
+/// Enum shape `BillingMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum BillingMode {
+    #[default]
+    #[serde(rename = "PayAsYouGo")]
+    PayAsYouGo,
+    #[serde(rename = "FlatRateTier1")]
+    FlatRateTier1,
+    #[serde(rename = "FlatRateTier2")]
+    FlatRateTier2,
+    #[serde(rename = "FlatRateTier3")]
+    FlatRateTier3,
+    #[serde(rename = "FlatRateTier4")]
+    FlatRateTier4,
+    #[serde(rename = "FlatRateTier5")]
+    FlatRateTier5,
+    #[serde(rename = "PortPairFlatRateTier1")]
+    PortPairFlatRateTier1,
+    #[serde(rename = "PortPairFlatRateTier2")]
+    PortPairFlatRateTier2,
+    #[serde(rename = "PortPairFlatRateTier3")]
+    PortPairFlatRateTier3,
+    #[serde(rename = "PortPairFlatRateTier4")]
+    PortPairFlatRateTier4,
+    #[serde(rename = "PortPairFlatRateTier5")]
+    PortPairFlatRateTier5,
+}
+
+impl BillingMode {
+    /// Every value the model defines, in model order.
+    pub const ALL: &'static [Self] = &[
+        Self::PayAsYouGo,
+        Self::FlatRateTier1,
+        Self::FlatRateTier2,
+        Self::FlatRateTier3,
+        Self::FlatRateTier4,
+        Self::FlatRateTier5,
+        Self::PortPairFlatRateTier1,
+        Self::PortPairFlatRateTier2,
+        Self::PortPairFlatRateTier3,
+        Self::PortPairFlatRateTier4,
+        Self::PortPairFlatRateTier5,
+    ];
+
+    /// The value as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PayAsYouGo => "PayAsYouGo",
+            Self::FlatRateTier1 => "FlatRateTier1",
+            Self::FlatRateTier2 => "FlatRateTier2",
+            Self::FlatRateTier3 => "FlatRateTier3",
+            Self::FlatRateTier4 => "FlatRateTier4",
+            Self::FlatRateTier5 => "FlatRateTier5",
+            Self::PortPairFlatRateTier1 => "PortPairFlatRateTier1",
+            Self::PortPairFlatRateTier2 => "PortPairFlatRateTier2",
+            Self::PortPairFlatRateTier3 => "PortPairFlatRateTier3",
+            Self::PortPairFlatRateTier4 => "PortPairFlatRateTier4",
+            Self::PortPairFlatRateTier5 => "PortPairFlatRateTier5",
         }
     }
 
@@ -564,6 +659,219 @@ impl NniPartnerType {
     }
 }
 
+/// Enum shape `RequestBillingMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum RequestBillingMode {
+    #[default]
+    #[serde(rename = "PayAsYouGo")]
+    PayAsYouGo,
+    #[serde(rename = "FlatRateTier1")]
+    FlatRateTier1,
+    #[serde(rename = "FlatRateTier2")]
+    FlatRateTier2,
+    #[serde(rename = "FlatRateTier3")]
+    FlatRateTier3,
+    #[serde(rename = "FlatRateTier4")]
+    FlatRateTier4,
+    #[serde(rename = "FlatRateTier5")]
+    FlatRateTier5,
+}
+
+impl RequestBillingMode {
+    /// Every value the model defines, in model order.
+    pub const ALL: &'static [Self] = &[
+        Self::PayAsYouGo,
+        Self::FlatRateTier1,
+        Self::FlatRateTier2,
+        Self::FlatRateTier3,
+        Self::FlatRateTier4,
+        Self::FlatRateTier5,
+    ];
+
+    /// The value as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PayAsYouGo => "PayAsYouGo",
+            Self::FlatRateTier1 => "FlatRateTier1",
+            Self::FlatRateTier2 => "FlatRateTier2",
+            Self::FlatRateTier3 => "FlatRateTier3",
+            Self::FlatRateTier4 => "FlatRateTier4",
+            Self::FlatRateTier5 => "FlatRateTier5",
+        }
+    }
+
+    /// Parses a wire value.
+    pub fn from_wire(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == value)
+    }
+}
+
+/// Enum shape `ResiliencyGroupAssociationState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum ResiliencyGroupAssociationState {
+    #[default]
+    #[serde(rename = "associating")]
+    Associating,
+    #[serde(rename = "associated")]
+    Associated,
+    #[serde(rename = "disassociating")]
+    Disassociating,
+    #[serde(rename = "disassociated")]
+    Disassociated,
+}
+
+impl ResiliencyGroupAssociationState {
+    /// Every value the model defines, in model order.
+    pub const ALL: &'static [Self] = &[
+        Self::Associating,
+        Self::Associated,
+        Self::Disassociating,
+        Self::Disassociated,
+    ];
+
+    /// The value as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Associating => "associating",
+            Self::Associated => "associated",
+            Self::Disassociating => "disassociating",
+            Self::Disassociated => "disassociated",
+        }
+    }
+
+    /// Parses a wire value.
+    pub fn from_wire(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == value)
+    }
+}
+
+/// Enum shape `ResiliencyGroupState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum ResiliencyGroupState {
+    #[default]
+    #[serde(rename = "pending")]
+    Pending,
+    #[serde(rename = "available")]
+    Available,
+    #[serde(rename = "deleting")]
+    Deleting,
+    #[serde(rename = "deleted")]
+    Deleted,
+}
+
+impl ResiliencyGroupState {
+    /// Every value the model defines, in model order.
+    pub const ALL: &'static [Self] = &[
+        Self::Pending,
+        Self::Available,
+        Self::Deleting,
+        Self::Deleted,
+    ];
+
+    /// The value as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Available => "available",
+            Self::Deleting => "deleting",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    /// Parses a wire value.
+    pub fn from_wire(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == value)
+    }
+}
+
+/// Enum shape `ResiliencyGroupType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum ResiliencyGroupType {
+    #[default]
+    #[serde(rename = "Managed")]
+    Managed,
+}
+
+impl ResiliencyGroupType {
+    /// Every value the model defines, in model order.
+    pub const ALL: &'static [Self] = &[Self::Managed];
+
+    /// The value as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Managed => "Managed",
+        }
+    }
+
+    /// Parses a wire value.
+    pub fn from_wire(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == value)
+    }
+}
+
+/// Enum shape `ResiliencyModel`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum ResiliencyModel {
+    #[default]
+    #[serde(rename = "maximum-resiliency")]
+    MaximumResiliency,
+    #[serde(rename = "high-resiliency")]
+    HighResiliency,
+    #[serde(rename = "basic-resiliency")]
+    BasicResiliency,
+}
+
+impl ResiliencyModel {
+    /// Every value the model defines, in model order.
+    pub const ALL: &'static [Self] = &[
+        Self::MaximumResiliency,
+        Self::HighResiliency,
+        Self::BasicResiliency,
+    ];
+
+    /// The value as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MaximumResiliency => "maximum-resiliency",
+            Self::HighResiliency => "high-resiliency",
+            Self::BasicResiliency => "basic-resiliency",
+        }
+    }
+
+    /// Parses a wire value.
+    pub fn from_wire(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == value)
+    }
+}
+
+/// Enum shape `RouteDirection`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum RouteDirection {
+    #[default]
+    #[serde(rename = "accepted")]
+    Accepted,
+    #[serde(rename = "advertised")]
+    Advertised,
+}
+
+impl RouteDirection {
+    /// Every value the model defines, in model order.
+    pub const ALL: &'static [Self] = &[Self::Accepted, Self::Advertised];
+
+    /// The value as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Advertised => "advertised",
+        }
+    }
+
+    /// Parses a wire value.
+    pub fn from_wire(value: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == value)
+    }
+}
+
 /// Enum shape `VirtualInterfaceState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum VirtualInterfaceState {
@@ -731,6 +1039,15 @@ pub struct AllocateTransitVirtualInterfaceResult {
     pub virtual_interface: Option<VirtualInterface>,
 }
 
+/// Structure shape `AsPathSegment`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AsPathSegment {
+    #[serde(rename = "pathType", default, skip_serializing_if = "Option::is_none")]
+    pub path_type: Option<AsPathType>,
+    #[serde(rename = "path", default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<Vec<i64>>,
+}
+
 /// Structure shape `AssociateConnectionWithLagRequest`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AssociateConnectionWithLagRequest {
@@ -738,6 +1055,32 @@ pub struct AssociateConnectionWithLagRequest {
     pub connection_id: String,
     #[serde(rename = "lagId")]
     pub lag_id: String,
+}
+
+/// Structure shape `AssociateConnectionsToResiliencyGroupRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssociateConnectionsToResiliencyGroupRequest {
+    #[serde(rename = "connectionIdentifiers")]
+    pub connection_identifiers: Vec<String>,
+    #[serde(rename = "resiliencyGroupId")]
+    pub resiliency_group_id: String,
+    #[serde(
+        rename = "clientToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_token: Option<String>,
+}
+
+/// Structure shape `AssociateConnectionsToResiliencyGroupResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssociateConnectionsToResiliencyGroupResult {
+    #[serde(
+        rename = "resiliencyGroupAssociations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group_associations: Option<Vec<ResiliencyGroupAssociation>>,
 }
 
 /// Structure shape `AssociateHostedConnectionRequest`.
@@ -822,6 +1165,29 @@ pub struct AssociatedGateway {
     pub owner_account: Option<String>,
     #[serde(rename = "region", default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+}
+
+/// Structure shape `AvailableBillingMode`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AvailableBillingMode {
+    #[serde(
+        rename = "billingMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub billing_mode: Option<BillingMode>,
+    #[serde(
+        rename = "availablePortSpeeds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub available_port_speeds: Option<Vec<String>>,
+    #[serde(
+        rename = "includedRegions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub included_regions: Option<Vec<String>>,
 }
 
 /// Structure shape `BGPPeer`.
@@ -1087,11 +1453,47 @@ pub struct Connection {
     )]
     pub mac_sec_keys: Option<Vec<MacSecKey>>,
     #[serde(
+        rename = "rateLimiterStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rate_limiter_status: Option<RateLimiterStatus>,
+    #[serde(
         rename = "partnerInterconnectMacSecCapable",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub partner_interconnect_mac_sec_capable: Option<bool>,
+    #[serde(
+        rename = "prefixPoolSizeIpv4",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_size_ipv4: Option<i32>,
+    #[serde(
+        rename = "prefixPoolSizeIpv6",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_size_ipv6: Option<i32>,
+    #[serde(
+        rename = "prefixPoolUnallocatedCountIpv4",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_unallocated_count_ipv4: Option<i32>,
+    #[serde(
+        rename = "prefixPoolUnallocatedCountIpv6",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_unallocated_count_ipv6: Option<i32>,
+    #[serde(
+        rename = "billingMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub billing_mode: Option<BillingMode>,
 }
 
 /// Structure shape `Connections`.
@@ -1160,6 +1562,12 @@ pub struct CreateConnectionRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub request_mac_sec: Option<bool>,
+    #[serde(
+        rename = "billingMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub billing_mode: Option<RequestBillingMode>,
 }
 
 /// Structure shape `CreateDirectConnectGatewayAssociationProposalRequest`.
@@ -1319,6 +1727,12 @@ pub struct CreateLagRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub request_mac_sec: Option<bool>,
+    #[serde(
+        rename = "billingMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub billing_mode: Option<RequestBillingMode>,
 }
 
 /// Structure shape `CreatePrivateVirtualInterfaceRequest`.
@@ -1337,6 +1751,34 @@ pub struct CreatePublicVirtualInterfaceRequest {
     pub connection_id: String,
     #[serde(rename = "newPublicVirtualInterface")]
     pub new_public_virtual_interface: NewPublicVirtualInterface,
+}
+
+/// Structure shape `CreateResiliencyGroupRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateResiliencyGroupRequest {
+    #[serde(rename = "resiliencyGroupName")]
+    pub resiliency_group_name: String,
+    #[serde(rename = "intendedResiliencyModel")]
+    pub intended_resiliency_model: ResiliencyModel,
+    #[serde(
+        rename = "clientToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_token: Option<String>,
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+/// Structure shape `CreateResiliencyGroupResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateResiliencyGroupResult {
+    #[serde(
+        rename = "resiliencyGroup",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group: Option<ResiliencyGroup>,
 }
 
 /// Structure shape `CreateTransitVirtualInterfaceRequest`.
@@ -1507,6 +1949,24 @@ pub struct DeleteInterconnectResponse {
 pub struct DeleteLagRequest {
     #[serde(rename = "lagId")]
     pub lag_id: String,
+}
+
+/// Structure shape `DeleteResiliencyGroupRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteResiliencyGroupRequest {
+    #[serde(rename = "resiliencyGroupId")]
+    pub resiliency_group_id: String,
+}
+
+/// Structure shape `DeleteResiliencyGroupResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteResiliencyGroupResult {
+    #[serde(
+        rename = "resiliencyGroup",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group: Option<ResiliencyGroup>,
 }
 
 /// Structure shape `DeleteVirtualInterfaceRequest`.
@@ -1975,6 +2435,12 @@ pub struct DirectConnectGateway {
         skip_serializing_if = "Option::is_none"
     )]
     pub state_change_error: Option<String>,
+    #[serde(
+        rename = "totalPrefixPoolAllocations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_prefix_pool_allocations: Option<i32>,
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
 }
@@ -2153,6 +2619,32 @@ pub struct DisassociateConnectionFromLagRequest {
     pub lag_id: String,
 }
 
+/// Structure shape `DisassociateConnectionsFromResiliencyGroupRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DisassociateConnectionsFromResiliencyGroupRequest {
+    #[serde(rename = "connectionIdentifiers")]
+    pub connection_identifiers: Vec<String>,
+    #[serde(rename = "resiliencyGroupId")]
+    pub resiliency_group_id: String,
+    #[serde(
+        rename = "clientToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_token: Option<String>,
+}
+
+/// Structure shape `DisassociateConnectionsFromResiliencyGroupResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DisassociateConnectionsFromResiliencyGroupResult {
+    #[serde(
+        rename = "resiliencyGroupAssociations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group_associations: Option<Vec<ResiliencyGroupAssociation>>,
+}
+
 /// Structure shape `DisassociateMacSecKeyRequest`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DisassociateMacSecKeyRequest {
@@ -2177,6 +2669,24 @@ pub struct DisassociateMacSecKeyResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub mac_sec_keys: Option<Vec<MacSecKey>>,
+}
+
+/// Structure shape `GetResiliencyGroupRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetResiliencyGroupRequest {
+    #[serde(rename = "resiliencyGroupId")]
+    pub resiliency_group_id: String,
+}
+
+/// Structure shape `GetResiliencyGroupResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetResiliencyGroupResult {
+    #[serde(
+        rename = "resiliencyGroup",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group: Option<ResiliencyGroup>,
 }
 
 /// Structure shape `Interconnect`.
@@ -2388,6 +2898,42 @@ pub struct Lag {
         skip_serializing_if = "Option::is_none"
     )]
     pub mac_sec_keys: Option<Vec<MacSecKey>>,
+    #[serde(
+        rename = "prefixPoolSizeIpv4",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_size_ipv4: Option<i32>,
+    #[serde(
+        rename = "prefixPoolSizeIpv6",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_size_ipv6: Option<i32>,
+    #[serde(
+        rename = "prefixPoolUnallocatedCountIpv4",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_unallocated_count_ipv4: Option<i32>,
+    #[serde(
+        rename = "prefixPoolUnallocatedCountIpv6",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_unallocated_count_ipv6: Option<i32>,
+    #[serde(
+        rename = "rateLimiterStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rate_limiter_status: Option<RateLimiterStatus>,
+    #[serde(
+        rename = "billingMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub billing_mode: Option<BillingMode>,
 }
 
 /// Structure shape `Lags`.
@@ -2395,6 +2941,88 @@ pub struct Lag {
 pub struct Lags {
     #[serde(rename = "lags", default, skip_serializing_if = "Option::is_none")]
     pub lags: Option<Vec<Lag>>,
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// Structure shape `ListResiliencyGroupAssociationsRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListResiliencyGroupAssociationsRequest {
+    #[serde(rename = "resiliencyGroupId")]
+    pub resiliency_group_id: String,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_results: Option<i32>,
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// Structure shape `ListResiliencyGroupAssociationsResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListResiliencyGroupAssociationsResult {
+    #[serde(rename = "items", default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<ResiliencyGroupAssociation>>,
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// Structure shape `ListResiliencyGroupsRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListResiliencyGroupsRequest {
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_results: Option<i32>,
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// Structure shape `ListResiliencyGroupsResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListResiliencyGroupsResult {
+    #[serde(rename = "items", default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<ResiliencyGroupSummary>>,
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// Structure shape `ListVirtualInterfaceRoutesRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListVirtualInterfaceRoutesRequest {
+    #[serde(
+        rename = "virtualInterfaceId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub virtual_interface_id: Option<String>,
+    #[serde(rename = "filters", default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<RouteFilters>,
+    #[serde(
+        rename = "maxResults",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_results: Option<i32>,
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// Structure shape `ListVirtualInterfaceRoutesResponse`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListVirtualInterfaceRoutesResponse {
+    #[serde(
+        rename = "virtualInterfaceId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub virtual_interface_id: Option<String>,
+    #[serde(rename = "routes", default, skip_serializing_if = "Option::is_none")]
+    pub routes: Option<Vec<Route>>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -2489,6 +3117,12 @@ pub struct Location {
         skip_serializing_if = "Option::is_none"
     )]
     pub available_mac_sec_port_speeds: Option<Vec<String>>,
+    #[serde(
+        rename = "availableBillingModes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub available_billing_modes: Option<Vec<AvailableBillingMode>>,
 }
 
 /// Structure shape `Locations`.
@@ -2593,6 +3227,20 @@ pub struct NewPrivateVirtualInterface {
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_site_link: Option<bool>,
+    #[serde(
+        rename = "prefixPoolAllocatedCountIpv4",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_allocated_count_ipv4: Option<i32>,
+    #[serde(
+        rename = "prefixPoolAllocatedCountIpv6",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_allocated_count_ipv6: Option<i32>,
+    #[serde(rename = "rateLimit", default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<String>,
 }
 
 /// Structure shape `NewPrivateVirtualInterfaceAllocation`.
@@ -2630,6 +3278,8 @@ pub struct NewPrivateVirtualInterfaceAllocation {
     pub customer_address: Option<String>,
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "rateLimit", default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<String>,
 }
 
 /// Structure shape `NewPublicVirtualInterface`.
@@ -2671,6 +3321,8 @@ pub struct NewPublicVirtualInterface {
     pub route_filter_prefixes: Option<Vec<RouteFilterPrefix>>,
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "rateLimit", default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<String>,
 }
 
 /// Structure shape `NewPublicVirtualInterfaceAllocation`.
@@ -2712,6 +3364,8 @@ pub struct NewPublicVirtualInterfaceAllocation {
     pub route_filter_prefixes: Option<Vec<RouteFilterPrefix>>,
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "rateLimit", default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<String>,
 }
 
 /// Structure shape `NewTransitVirtualInterface`.
@@ -2765,6 +3419,20 @@ pub struct NewTransitVirtualInterface {
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_site_link: Option<bool>,
+    #[serde(
+        rename = "prefixPoolAllocatedCountIpv4",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_allocated_count_ipv4: Option<i32>,
+    #[serde(
+        rename = "prefixPoolAllocatedCountIpv6",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_allocated_count_ipv6: Option<i32>,
+    #[serde(rename = "rateLimit", default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<String>,
 }
 
 /// Structure shape `NewTransitVirtualInterfaceAllocation`.
@@ -2806,6 +3474,124 @@ pub struct NewTransitVirtualInterfaceAllocation {
     pub address_family: Option<AddressFamily>,
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "rateLimit", default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<String>,
+}
+
+/// Structure shape `RateLimiterStatus`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RateLimiterStatus {
+    #[serde(
+        rename = "maxAllowed",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_allowed: Option<i32>,
+    #[serde(rename = "inUse", default, skip_serializing_if = "Option::is_none")]
+    pub in_use: Option<i32>,
+    #[serde(rename = "remaining", default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<i32>,
+    #[serde(
+        rename = "totalBandwidth",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_bandwidth: Option<String>,
+}
+
+/// Structure shape `ResiliencyGroup`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResiliencyGroup {
+    #[serde(
+        rename = "resiliencyGroupId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group_id: Option<String>,
+    #[serde(
+        rename = "resiliencyGroupArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group_arn: Option<String>,
+    #[serde(
+        rename = "resiliencyGroupName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group_name: Option<String>,
+    #[serde(
+        rename = "resiliencyGroupType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group_type: Option<ResiliencyGroupType>,
+    #[serde(
+        rename = "ownerAccount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub owner_account: Option<String>,
+    #[serde(rename = "state", default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<ResiliencyGroupState>,
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+/// Structure shape `ResiliencyGroupAssociation`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResiliencyGroupAssociation {
+    #[serde(
+        rename = "resiliencyGroupId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group_id: Option<String>,
+    #[serde(
+        rename = "connectionArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub connection_arn: Option<String>,
+    #[serde(rename = "state", default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<ResiliencyGroupAssociationState>,
+}
+
+/// Structure shape `ResiliencyGroupSummary`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResiliencyGroupSummary {
+    #[serde(
+        rename = "resiliencyGroupId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group_id: Option<String>,
+    #[serde(
+        rename = "resiliencyGroupArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group_arn: Option<String>,
+    #[serde(
+        rename = "resiliencyGroupName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group_name: Option<String>,
+    #[serde(
+        rename = "resiliencyGroupType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group_type: Option<ResiliencyGroupType>,
+    #[serde(
+        rename = "ownerAccount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub owner_account: Option<String>,
+    #[serde(rename = "state", default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<ResiliencyGroupState>,
 }
 
 /// Structure shape `ResourceTag`.
@@ -2821,11 +3607,77 @@ pub struct ResourceTag {
     pub tags: Option<Vec<Tag>>,
 }
 
+/// Structure shape `Route`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Route {
+    #[serde(rename = "cidr", default, skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<String>,
+    #[serde(
+        rename = "routeDirection",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub route_direction: Option<RouteDirection>,
+    #[serde(
+        rename = "addressFamily",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub address_family: Option<AddressFamily>,
+    #[serde(rename = "asPath", default, skip_serializing_if = "Option::is_none")]
+    pub as_path: Option<Vec<AsPathSegment>>,
+    #[serde(
+        rename = "communities",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub communities: Option<Vec<String>>,
+    #[serde(
+        rename = "awsLogicalDeviceId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub aws_logical_device_id: Option<String>,
+    #[serde(
+        rename = "routeInstalledAt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub route_installed_at: Option<f64>,
+}
+
 /// Structure shape `RouteFilterPrefix`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RouteFilterPrefix {
     #[serde(rename = "cidr", default, skip_serializing_if = "Option::is_none")]
     pub cidr: Option<String>,
+}
+
+/// Structure shape `RouteFilters`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RouteFilters {
+    #[serde(
+        rename = "routeDirection",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub route_direction: Option<RouteDirection>,
+    #[serde(
+        rename = "addressFamily",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub address_family: Option<AddressFamily>,
+    #[serde(rename = "cidrs", default, skip_serializing_if = "Option::is_none")]
+    pub cidrs: Option<Vec<String>>,
+    #[serde(rename = "asPath", default, skip_serializing_if = "Option::is_none")]
+    pub as_path: Option<Vec<i64>>,
+    #[serde(
+        rename = "communities",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub communities: Option<Vec<String>>,
 }
 
 /// Structure shape `RouterType`.
@@ -2955,6 +3807,32 @@ pub struct UpdateConnectionRequest {
     pub encryption_mode: Option<String>,
 }
 
+/// Structure shape `UpdateConnectionsBillingModeRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateConnectionsBillingModeRequest {
+    #[serde(rename = "connectionIds")]
+    pub connection_ids: Vec<String>,
+    #[serde(rename = "billingMode")]
+    pub billing_mode: RequestBillingMode,
+}
+
+/// Structure shape `UpdateConnectionsBillingModeResponse`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateConnectionsBillingModeResponse {
+    #[serde(
+        rename = "billingMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub billing_mode: Option<BillingMode>,
+    #[serde(
+        rename = "connections",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub connections: Option<Vec<Connection>>,
+}
+
 /// Structure shape `UpdateDirectConnectGatewayAssociationRequest`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateDirectConnectGatewayAssociationRequest {
@@ -3030,6 +3908,32 @@ pub struct UpdateLagRequest {
     pub encryption_mode: Option<String>,
 }
 
+/// Structure shape `UpdateResiliencyGroupRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateResiliencyGroupRequest {
+    #[serde(rename = "resiliencyGroupId")]
+    pub resiliency_group_id: String,
+    #[serde(rename = "resiliencyGroupName")]
+    pub resiliency_group_name: String,
+    #[serde(
+        rename = "clientToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_token: Option<String>,
+}
+
+/// Structure shape `UpdateResiliencyGroupResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateResiliencyGroupResult {
+    #[serde(
+        rename = "resiliencyGroup",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resiliency_group: Option<ResiliencyGroup>,
+}
+
 /// Structure shape `UpdateVirtualInterfaceAttributesRequest`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateVirtualInterfaceAttributesRequest {
@@ -3049,6 +3953,20 @@ pub struct UpdateVirtualInterfaceAttributesRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub virtual_interface_name: Option<String>,
+    #[serde(
+        rename = "prefixPoolAllocatedCountIpv4",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_allocated_count_ipv4: Option<i32>,
+    #[serde(
+        rename = "prefixPoolAllocatedCountIpv6",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_allocated_count_ipv6: Option<i32>,
+    #[serde(rename = "rateLimit", default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<String>,
 }
 
 /// Structure shape `VirtualGateway`.
@@ -3208,6 +4126,20 @@ pub struct VirtualInterface {
         skip_serializing_if = "Option::is_none"
     )]
     pub site_link_enabled: Option<bool>,
+    #[serde(
+        rename = "prefixPoolAllocatedCountIpv4",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_allocated_count_ipv4: Option<i32>,
+    #[serde(
+        rename = "prefixPoolAllocatedCountIpv6",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub prefix_pool_allocated_count_ipv6: Option<i32>,
+    #[serde(rename = "rateLimit", default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<String>,
 }
 
 /// Structure shape `VirtualInterfaceTestHistory`.
