@@ -11,17 +11,17 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("DXEMU_SHARED", REPO.parent / "shared"))
-sys.path.insert(0, str(SHARED / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dxcheck import strict_client  # noqa: E402
+from dxemu_harness import dxemu_bin  # noqa: E402
 
 PARTNER = "111111111111"
 CUSTOMER = "222222222222"
 
 
 def binary() -> str:
-    path = Path(os.environ.get("DXEMU_BIN", REPO / "target" / "debug" / "dxemu"))
+    path = dxemu_bin()
     if not path.exists():
         pytest.fail(f"{path} is missing: run `cargo build` first")
     return str(path)

@@ -2,10 +2,11 @@
 error assertions and raw HTTP calls.
 
 Environment overrides:
-  DXEMU_BIN     path of the dxemu binary (default <repo>/target/debug/dxemu)
-  DXEMU_SHARED  the shared directory holding tools/dxcheck.py (default: the
-                sibling `shared` directory of the repository); may also point
-                straight at the directory that contains dxcheck.py
+  DXEMU_BIN     path of the dxemu binary (default: debug/dxemu in cargo's
+                target directory, which honours CARGO_TARGET_DIR)
+
+The strict checker is the repository's own (tests/py/dxcheck.py): it checks
+answers against the vendored model and needs nothing outside the repository.
 """
 from __future__ import annotations
 
@@ -35,37 +36,29 @@ CONNECTION_ID_RE = r"^dxcon-[a-z0-9]{8}$"
 START_TIMEOUT = 30.0
 
 
+def target_dir() -> Path:
+    """Cargo's target directory: CARGO_TARGET_DIR (relative to the repository)
+    or, failing that, what `cargo metadata` reports (a config file may move it)."""
+    env = os.environ.get("CARGO_TARGET_DIR")
+    if env:
+        return REPO_ROOT / env
+    try:
+        out = subprocess.run(
+            ["cargo", "metadata", "--format-version", "1", "--no-deps", "--offline"],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=True,
+        ).stdout
+        return Path(json.loads(out)["target_directory"])
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError):
+        return REPO_ROOT / "target"
+
+
 def dxemu_bin() -> Path:
     env = os.environ.get("DXEMU_BIN")
-    return Path(env) if env else REPO_ROOT / "target" / "debug" / "dxemu"
+    return Path(env) if env else target_dir() / "debug" / "dxemu"
 
 
-def shared_tools_dir() -> Path:
-    env = os.environ.get("DXEMU_SHARED")
-    if env:
-        p = Path(env)
-        return p if (p / "dxcheck.py").exists() else p / "tools"
-    return REPO_ROOT.parent / "shared" / "tools"
+import dxcheck  # noqa: E402  (tests/py/dxcheck.py, beside this file)
 
-
-def dxcheck_path() -> Path:
-    return shared_tools_dir() / "dxcheck.py"
-
-
-def _import_dxcheck():
-    tools = shared_tools_dir()
-    if not (tools / "dxcheck.py").exists():
-        raise RuntimeError(
-            f"dxcheck.py not found in {tools}; set DXEMU_SHARED to the shared directory"
-        )
-    if str(tools) not in sys.path:
-        sys.path.insert(0, str(tools))
-    import dxcheck  # noqa: E402
-
-    return dxcheck
-
-
-dxcheck = _import_dxcheck()
 ConformanceError = dxcheck.ConformanceError
 
 
