@@ -34,6 +34,13 @@ pub struct ServeArgs {
     #[arg(long, env = "DXEMU_IN_MEMORY")]
     pub in_memory: bool,
 
+    /// What an acknowledged write on the SQLite file store survives:
+    /// `process` (the dxemu process dying: killed, out of memory, crashed)
+    /// or `full` (the machine losing power too: every answer waits for an
+    /// fsync of what it may reflect).
+    #[arg(long, env = "DXEMU_SYNC", value_enum, default_value_t = SyncMode::Process)]
+    pub sync: SyncMode,
+
     /// The store: `sqlite` (the default: a file in --data-dir, or memory with
     /// --in-memory) or a PostgreSQL URL, `postgres://user:password@host:port/db`,
     /// which several dxemu processes can share.
@@ -122,6 +129,24 @@ pub struct ServeArgs {
 }
 
 /// Which store backend to open.
+/// `--sync`: the file store's durability contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SyncMode {
+    /// Survives the process dying.
+    Process,
+    /// Survives a power loss.
+    Full,
+}
+
+impl From<SyncMode> for crate::store::Durability {
+    fn from(mode: SyncMode) -> Self {
+        match mode {
+            SyncMode::Process => Self::Process,
+            SyncMode::Full => Self::Full,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreChoice<'a> {
     /// SQLite: a file in the data directory, or memory.
@@ -137,6 +162,7 @@ impl ServeArgs {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: PathBuf::from("./.dxemu"),
             in_memory: true,
+            sync: SyncMode::Process,
             store: None,
             default_account: "123456789012".into(),
             default_region: "us-east-1".into(),

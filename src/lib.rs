@@ -54,7 +54,10 @@ impl App {
                 path: config.data_dir.display().to_string(),
                 source,
             })?;
-            Arc::new(store::SqliteStore::open(&config.data_dir.join("dxemu.db"))?)
+            Arc::new(store::SqliteStore::open_with(
+                &config.data_dir.join("dxemu.db"),
+                config.sync.into(),
+            )?)
         };
         let settings = service::Settings {
             max_connections_per_location: config.max_connections_per_location,

@@ -920,3 +920,27 @@ fn sqlite_file_commits_are_numbered_and_made_durable() {
     // An in-memory store has nothing to sync.
     assert!(SqliteStore::in_memory().unwrap().durability().is_none());
 }
+
+/// The process contract: nothing waits for an fsync (no horizon, no
+/// durability to follow), and a commit is in the file as soon as it returns:
+/// a second opening, as after a killed process, reads it.
+#[test]
+fn sqlite_process_durability_answers_without_waiting_for_fsync() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.db");
+    let store = SqliteStore::open_with(&path, super::Durability::Process).unwrap();
+    assert!(store.durability().is_none());
+    put_new(&store, rec("dxcon-1", "111111111111", "requested"));
+    assert_eq!(store.horizon(), 0, "nothing to wait for");
+    // Not dropped (no clean close, no checkpoint): read through another connection.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let n: i64 = other
+        .query_row(
+            "SELECT count(*) FROM resources WHERE id = 'dxcon-1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    drop(store);
+}

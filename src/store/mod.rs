@@ -14,6 +14,18 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use sync::{Durable, OnDurable};
 
+/// What an acknowledged write survives (the file store's contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// The dxemu process dying (SIGKILL, OOM, a crash): a commit is written
+    /// to the WAL before it is answered, not fsynced.
+    #[default]
+    Process,
+    /// The machine losing power too: every answer waits until what it may
+    /// reflect is fsynced (commits share one fsync in the background).
+    Full,
+}
+
 /// Resource families the store keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {

@@ -2,7 +2,7 @@
 
 use super::idmap::{IdMap, Pending};
 use super::sync::{Durable, Syncer};
-use super::{Expect, Kind, Query, Record, Store, StoreError, StoreResult, Write};
+use super::{Durability, Expect, Kind, Query, Record, Store, StoreError, StoreResult, Write};
 use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
@@ -162,8 +162,15 @@ fn backend(e: rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file at `path`.
+    /// Opens (creating if needed) the database file at `path`, with the
+    /// power-loss durability contract (`Durability::Full`).
     pub fn open(path: &Path) -> StoreResult<Self> {
+        Self::open_with(path, Durability::Full)
+    }
+
+    /// Opens (creating if needed) the database file at `path`; `durability`
+    /// says what an acknowledged write survives.
+    pub fn open_with(path: &Path, durability: Durability) -> StoreResult<Self> {
         // The id map and the answer cache hold what this process wrote: a
         // second process writing the same file would go unseen.
         let mut lock_path = path.as_os_str().to_owned();
@@ -205,24 +212,34 @@ impl SqliteStore {
         store.checkpoints = Some(Checkpoints { pages });
         store._lock = Some(lock);
         // Then NORMAL (the WAL is written, not fsynced, at commit; SQLite
-        // still orders checkpoints safely) with the fsync thread making
-        // each commit durable before anything depending on it is answered.
-        let mut wal_path = path.as_os_str().to_owned();
-        wal_path.push("-wal");
-        match std::fs::OpenOptions::new().read(true).open(&wal_path) {
-            Ok(wal) => {
-                store.sync = Some(Syncer::start(wal).map_err(|e| {
-                    StoreError::Backend(format!("cannot start the fsync thread: {e}"))
-                })?);
-                store
-                    .writer
-                    .lock()
-                    .conn
-                    .pragma_update(None, "synchronous", "NORMAL")
-                    .map_err(backend)?;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot open the SQLite WAL; every commit fsyncs on its own");
+        // still orders checkpoints safely). For the power-loss contract the
+        // fsync thread makes each commit durable before anything depending
+        // on it is answered; for the process contract a commit's WAL frames
+        // are in the operating system's hands once it returns, which a
+        // killed process cannot take back.
+        let normal = |store: &Self| {
+            store
+                .writer
+                .lock()
+                .conn
+                .pragma_update(None, "synchronous", "NORMAL")
+                .map_err(backend)
+        };
+        if durability == Durability::Process {
+            normal(&store)?;
+        } else {
+            let mut wal_path = path.as_os_str().to_owned();
+            wal_path.push("-wal");
+            match std::fs::OpenOptions::new().read(true).open(&wal_path) {
+                Ok(wal) => {
+                    store.sync = Some(Syncer::start(wal).map_err(|e| {
+                        StoreError::Backend(format!("cannot start the fsync thread: {e}"))
+                    })?);
+                    normal(&store)?;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot open the SQLite WAL; every commit fsyncs on its own");
+                }
             }
         }
         for _ in 0..READERS {

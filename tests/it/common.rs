@@ -34,8 +34,8 @@ impl TestServer {
     /// With `DXEMU_IT_POSTGRES` set to a server URL, in-memory servers run on
     /// PostgreSQL instead, each in a schema of its own, so this whole suite can
     /// run against that store. With `DXEMU_IT_STORE=file`, they run on the
-    /// default SQLite file store (background fsync, reader connections), each
-    /// in a fresh data directory.
+    /// SQLite file store with the power-loss contract (`--sync full`:
+    /// background fsync, reader connections), each in a fresh data directory.
     pub async fn start_on(
         mut args: ServeArgs,
         clock: std::sync::Arc<dyn dxemu::clock::Clock>,
@@ -45,6 +45,7 @@ impl TestServer {
         if std::env::var("DXEMU_IT_STORE").is_ok_and(|s| s == "file") && args.in_memory {
             let dir = tempfile::tempdir().expect("data dir");
             args.in_memory = false;
+            args.sync = dxemu::cli::SyncMode::Full;
             args.data_dir = dir.path().to_path_buf();
             data_dir = Some(dir);
         }

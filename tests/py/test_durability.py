@@ -4,7 +4,8 @@ restart, and every acknowledged write is there.
 Eight writer threads in two accounts create connections (each with a creation
 tag), tag them, rename them and delete some, recording only what the server
 acknowledged. The server is killed with SIGKILL mid-load, three times over the
-same data directory. After each restart: every acknowledged connection, name,
+same data directory, once for each durability contract (`--sync process`,
+the default, and `--sync full`). After each restart: every acknowledged connection, name,
 tag and delete is there; every connection that exists (acknowledged or not)
 carries its creation tag, so no half-written resource is visible; and ids never
 repeat across the crashes.
@@ -15,6 +16,8 @@ import random
 import signal
 import threading
 import time
+
+import pytest
 
 from conftest import Server
 
@@ -107,12 +110,13 @@ def check(srv: Server, ledger: Ledger, seen_ids: set[str]) -> int:
     return checked
 
 
-def test_acknowledged_writes_survive_sigkill_under_load(tmp_path):
+@pytest.mark.parametrize("sync", ["process", "full"])
+def test_acknowledged_writes_survive_sigkill_under_load(tmp_path, sync):
     ledger = Ledger()
     seen_ids: set[str] = set()
     rng = random.Random()
     for rnd in range(3):
-        srv = Server("--data-dir", str(tmp_path), "--max-connections-per-location", "100000").start()
+        srv = Server("--data-dir", str(tmp_path), "--sync", sync, "--max-connections-per-location", "100000").start()
         stop = threading.Event()
         threads = [threading.Thread(target=writer, args=(srv, ACCOUNTS[i % 2], ledger, stop, rnd * 100 + i))
                    for i in range(WRITERS)]
@@ -124,7 +128,7 @@ def test_acknowledged_writes_survive_sigkill_under_load(tmp_path):
         for t in threads:
             t.join(timeout=30)
 
-        again = Server("--data-dir", str(tmp_path), "--max-connections-per-location", "100000").start()
+        again = Server("--data-dir", str(tmp_path), "--sync", sync, "--max-connections-per-location", "100000").start()
         try:
             before = set(seen_ids) | set(ledger.conns)
             checked = check(again, ledger, seen_ids)
