@@ -15,6 +15,14 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let Command::Serve(args) = cli.command;
+    // The port first: a start that cannot listen creates no data directory.
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("cannot listen on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
     // Opening the store blocks (PostgreSQL's client cannot run inside async code).
     let built = {
         let args = args.clone();
@@ -31,13 +39,6 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listener = match tokio::net::TcpListener::bind(args.listen).await {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::error!("cannot listen on {}: {e}", args.listen);
-            return ExitCode::FAILURE;
-        }
-    };
     let addr = listener
         .local_addr()
         .map(|a| a.to_string())
@@ -49,7 +50,13 @@ async fn main() -> ExitCode {
         _ if args.in_memory => "memory",
         _ => "sqlite",
     };
-    tracing::info!(%addr, store, "ready");
+    if store == "sqlite" {
+        // Say where the state lives: it follows the working directory.
+        let dir = std::path::absolute(&args.data_dir).unwrap_or_else(|_| args.data_dir.clone());
+        tracing::info!(%addr, store, data_dir = %dir.display(), "ready");
+    } else {
+        tracing::info!(%addr, store, "ready");
+    }
     if let Err(e) = dxemu::serve(listener, app, shutdown_signal()).await {
         tracing::error!("server error: {e}");
         return ExitCode::FAILURE;
