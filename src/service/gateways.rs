@@ -511,6 +511,7 @@ pub(crate) fn create_direct_connect_gateway(
     let mut q = Query::kind(Kind::Gateway);
     q.account = Some(&cx.account);
     q.exclude_states = &["deleted"];
+    q.limit = Some(MAX_GATEWAYS_PER_ACCOUNT);
     if svc.store().count(&q).map_err(store_error)? >= MAX_GATEWAYS_PER_ACCOUNT {
         return Err(ApiError::client(format!(
             "Direct Connect Gateway limit exceeded: account {} already has {MAX_GATEWAYS_PER_ACCOUNT} Direct Connect gateways.",

@@ -167,6 +167,7 @@ pub(crate) fn create_lag(
     q.account = Some(&cx.account);
     q.region = Some(&cx.region);
     q.exclude_states = &["deleted"];
+    q.limit = Some(MAX_LAGS_PER_REGION);
     if svc.store().count(&q).map_err(store_error)? >= MAX_LAGS_PER_REGION {
         return Err(ApiError::client(format!(
             "Lag limit exceeded: account {} already has {MAX_LAGS_PER_REGION} LAGs in {}.",

@@ -79,8 +79,11 @@ pub fn check_location_quota(
     q.region = Some(&cx.region);
     q.location = Some(location);
     q.exclude_states = &["deleted", "rejected", "deleting"];
-    let active = svc.store().count(&q).map_err(store_error)?;
     let limit = svc.settings().max_connections_per_location;
+    // Counting past the limit would tell nothing more: the check costs the
+    // same however many connections the account has.
+    q.limit = Some(limit.saturating_add(1));
+    let active = svc.store().count(&q).map_err(store_error)?;
     if active + adding > limit {
         return Err(ApiError::client(format!(
             "Connection limit exceeded: account {} has {active} connections at location {location} in {} and the limit is {limit}.",

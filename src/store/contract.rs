@@ -78,6 +78,12 @@ fn basics(store: &dyn Store) {
     let ids: Vec<_> = store.list(&q).unwrap().into_iter().map(|r| r.id).collect();
     assert_eq!(ids, ["dxcon-a", "dxcon-c", "dxcon-d"]);
     assert_eq!(store.count(&q).unwrap(), 3);
+    // A limit bounds the count (quota checks count no further than they need).
+    let mut bounded = q.clone();
+    bounded.limit = Some(2);
+    assert_eq!(store.count(&bounded).unwrap(), 2);
+    bounded.limit = Some(5);
+    assert_eq!(store.count(&bounded).unwrap(), 3);
     q.location = Some("CSVA1");
     assert_eq!(store.count(&q).unwrap(), 0);
     q.location = Some("EqDC2");

@@ -205,7 +205,9 @@ pub trait Store: Send + Sync {
         Ok(self.get(kind, id)?.is_some())
     }
     fn list(&self, query: &Query<'_>) -> StoreResult<Vec<Record>>;
-    /// How many records `query` would list (ignoring its limit).
+    /// How many records `query` would list, counting no further than its
+    /// limit when it has one: a quota check asks for at most the quota plus
+    /// one, so its cost does not grow with the data.
     fn count(&self, query: &Query<'_>) -> StoreResult<usize>;
     /// Applies every write or none. On success, returns the stored records of the puts (with their new version and seq).
     fn apply(&self, batch: Vec<Write>) -> StoreResult<Vec<Record>>;

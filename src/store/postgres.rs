@@ -582,7 +582,10 @@ impl Store for PostgresStore {
 
     fn count(&self, q: &Query<'_>) -> StoreResult<usize> {
         let (filter, args) = where_clause(q);
-        let sql = format!("SELECT COUNT(*) FROM resources WHERE {filter}");
+        let sql = match q.limit {
+            Some(n) => format!("SELECT COUNT(*) FROM (SELECT 1 FROM resources WHERE {filter} LIMIT {n}) AS bounded"),
+            None => format!("SELECT COUNT(*) FROM resources WHERE {filter}"),
+        };
         let n: i64 = self.with_conn(|c| {
             let st = c.statement(&sql)?;
             let params: Vec<_> = args.iter().map(Arg::as_sql).collect();

@@ -708,9 +708,13 @@ impl Store for SqliteStore {
     }
 
     fn count(&self, q: &Query<'_>) -> StoreResult<usize> {
-        let mut sql = String::with_capacity(192);
-        sql.push_str("SELECT COUNT(*) FROM resources WHERE ");
+        let mut sql = String::with_capacity(224);
+        sql.push_str("SELECT COUNT(*) FROM (SELECT 1 FROM resources WHERE ");
         let args = where_clause(q, &mut sql);
+        match q.limit {
+            Some(n) => sql.push_str(&format!(" LIMIT {n})")),
+            None => sql.push(')'),
+        }
         let conn = self.read()?;
         let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
         let n: i64 = stmt
