@@ -4,7 +4,10 @@
 //!
 //! Measures start to first answer, idle RSS, and requests per second of
 //! DescribeConnections by id, DescribeConnections over 1,000 connections and
-//! CreateConnection. Both servers run at once and the load phases alternate
+//! CreateConnection twice: each create in an account of its own (32 clients),
+//! and every create in one account at one location (8 clients, the quota
+//! raised), as a load test or a long-lived shared instance does: there a
+//! cost that grows with the account's data would show. Both servers run at once and the load phases alternate
 //! between them for DXEMU_BENCH_ROUNDS rounds (default 3); each figure is the
 //! median of its rounds. Set DXEMU_BENCH_SECS (default 5) to change the
 //! length of each load phase and DXEMU_BENCH_SKIP_MOTO=1 to measure dxemu
@@ -14,6 +17,8 @@
 //! DXEMU_BENCH_STORE=postgres://… runs dxemu on that PostgreSQL database
 //! (reset first) instead of SQLite; DXEMU_BENCH_INSTANCES=N (default 1) runs
 //! N dxemu processes on it, the load's workers spread across them.
+//! DXEMU_BENCH_STEADY_SECS=60 ends the run with that many seconds of
+//! one-account creates on dxemu alone, printing the rate of every second.
 
 mod common;
 
@@ -31,6 +36,10 @@ use std::time::{Duration, Instant};
 
 const AUTH: &str = "AWS4-HMAC-SHA256 Credential=111111111111/20261129/us-east-1/directconnect/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=0000";
 const CONCURRENCY: usize = 32;
+/// Clients of the one-account create phase.
+const ONE_ACCOUNT_CONCURRENCY: usize = 8;
+/// The account every one-account create is made in.
+const ONE_ACCOUNT: &str = "444444444444";
 
 struct Server {
     name: &'static str,
@@ -98,7 +107,7 @@ async fn start_dxemu(client: &reqwest::Client, store: Option<&str>, instances: u
     for _ in 0..instances {
         let started = Instant::now();
         let mut cmd = common::serve_command();
-        cmd.args(["--max-connections-per-location", "100000"]);
+        cmd.args(["--max-connections-per-location", "100000000"]);
         match store {
             Some(url) => cmd.args(["--store", url]),
             None => cmd.arg("--data-dir").arg(&dir),
@@ -237,10 +246,26 @@ async fn connect(addr: &str) -> Option<http1::SendRequest<Full<Bytes>>> {
 }
 
 /// Runs `CONCURRENCY` workers for `secs` seconds, spread over `endpoints`;
-/// returns requests per second. Each worker keeps one connection and sends
+/// returns requests per second (see `load_with`). Each worker keeps one connection and sends
 /// its next request once the previous answer is read, through hyper's bare
 /// HTTP/1.1 client: the load costs the shared CPUs as little as it can.
 async fn load<F>(endpoints: &[String], op: &'static str, secs: u64, body: F) -> f64
+where
+    F: Fn(u64) -> (String, String) + Send + Sync + 'static,
+{
+    load_with(endpoints, op, secs, CONCURRENCY, None, body).await
+}
+
+/// Runs `concurrency` workers for `secs` seconds; returns requests per
+/// second. With `per_second`, also files how many answers came in each second.
+async fn load_with<F>(
+    endpoints: &[String],
+    op: &'static str,
+    secs: u64,
+    concurrency: usize,
+    per_second: Option<Arc<Vec<AtomicU64>>>,
+    body: F,
+) -> f64
 where
     F: Fn(u64) -> (String, String) + Send + Sync + 'static,
 {
@@ -251,13 +276,14 @@ where
     let deadline = Instant::now() + Duration::from_secs(secs);
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for worker in 0..CONCURRENCY {
-        let (endpoint, body, done, errors, target) = (
+    for worker in 0..concurrency {
+        let (endpoint, body, done, errors, target, per_second) = (
             endpoints[worker % endpoints.len()].clone(),
             body.clone(),
             done.clone(),
             errors.clone(),
             target.clone(),
+            per_second.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::new(&endpoint);
@@ -266,6 +292,11 @@ where
                 let (authorization, payload) = body(n);
                 if !conn.call(&target, authorization, payload).await {
                     errors.fetch_add(1, Ordering::Relaxed);
+                }
+                if let Some(counts) = &per_second
+                    && let Some(c) = counts.get(started.elapsed().as_secs() as usize)
+                {
+                    c.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }));
@@ -287,6 +318,7 @@ struct Figures {
     by_id: Vec<f64>,
     list_1000: Vec<f64>,
     create: Vec<f64>,
+    create_one_account: Vec<f64>,
 }
 
 /// What the load phases need of a server once it is set up.
@@ -317,6 +349,7 @@ async fn prepare(client: &reqwest::Client, server: &Server) -> Prepared {
             by_id: Vec::new(),
             list_1000: Vec::new(),
             create: Vec::new(),
+            create_one_account: Vec::new(),
         },
         ids: Arc::new(ids),
     }
@@ -328,6 +361,7 @@ enum Phase {
     ById,
     List,
     Create,
+    CreateOneAccount,
 }
 
 /// Runs one load phase (its `round`-th) against `server` and files the rate.
@@ -363,6 +397,49 @@ async fn run_phase(server: &Server, prepared: &mut Prepared, phase: Phase, secs:
             .await;
             f.create.push(rate);
         }
+        Phase::CreateOneAccount => {
+            let first = 50_000_000 + round * 10_000_000;
+            let rate = load_with(
+                all,
+                "CreateConnection",
+                secs,
+                ONE_ACCOUNT_CONCURRENCY,
+                None,
+                move |n| (auth(ONE_ACCOUNT), create_body(first + n)),
+            )
+            .await;
+            f.create_one_account.push(rate);
+        }
+    }
+}
+
+/// One-account creates on `server` for `secs` seconds; prints each second's rate.
+async fn steady(server: &Server, secs: u64) {
+    let counts: Arc<Vec<AtomicU64>> = Arc::new((0..secs).map(|_| AtomicU64::new(0)).collect());
+    let rate = load_with(
+        &server.endpoints,
+        "CreateConnection",
+        secs,
+        ONE_ACCOUNT_CONCURRENCY,
+        Some(counts.clone()),
+        |n| (auth(ONE_ACCOUNT), create_body(900_000_000 + n)),
+    )
+    .await;
+    let each: Vec<u64> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+    println!(
+        "\n{} one-account creates for {secs} s: {rate:.0} req/s overall; per second:",
+        server.name
+    );
+    println!("  {:?}", each);
+    if let (Some(first), Some(last)) = (each.first(), each.last())
+        && *first > 0
+    {
+        let min = each.iter().min().copied().unwrap_or(0);
+        println!(
+            "  first second {first}, last {last} ({:+.1}%), slowest {min} ({:+.1}%)",
+            (*last as f64 / *first as f64 - 1.0) * 100.0,
+            (min as f64 / *first as f64 - 1.0) * 100.0
+        );
     }
 }
 
@@ -422,13 +499,25 @@ async fn main() {
     };
     // Reads first: moto keeps every account's connections in one list, so
     // after the creates it would list more than the 1,000.
-    for phase in [Phase::ById, Phase::List, Phase::Create] {
+    for phase in [
+        Phase::ById,
+        Phase::List,
+        Phase::Create,
+        Phase::CreateOneAccount,
+    ] {
         for r in 0..rounds {
             run_phase(&dx, &mut dxp, phase, secs, r).await;
             if let (Some(m), Some(p)) = (&moto, motop.as_mut()) {
                 run_phase(m, p, phase, secs, r).await;
             }
         }
+    }
+    if let Some(secs) = std::env::var("DXEMU_BENCH_STEADY_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+    {
+        steady(&dx, secs).await;
     }
     drop(dx);
     drop(moto);
@@ -489,6 +578,12 @@ async fn main() {
         moto.as_ref().map(|m| median(&m.create)),
         "req/s",
     );
+    row(
+        "CreateConnection, one account, c=8",
+        median(&dxf.create_one_account),
+        moto.as_ref().map(|m| median(&m.create_one_account)),
+        "req/s",
+    );
     println!("\nload phases: medians of {rounds} rounds; each round, in turn:");
     let rounds_of = |name: &str, a: &[f64], b: Option<&Vec<f64>>| {
         let each: Vec<String> = a
@@ -515,5 +610,10 @@ async fn main() {
         "CreateConnection",
         &dxf.create,
         moto.as_ref().map(|m| &m.create),
+    );
+    rounds_of(
+        "CreateConnection, one account",
+        &dxf.create_one_account,
+        moto.as_ref().map(|m| &m.create_one_account),
     );
 }

@@ -583,7 +583,9 @@ impl Store for PostgresStore {
     fn count(&self, q: &Query<'_>) -> StoreResult<usize> {
         let (filter, args) = where_clause(q);
         let sql = match q.limit {
-            Some(n) => format!("SELECT COUNT(*) FROM (SELECT 1 FROM resources WHERE {filter} LIMIT {n}) AS bounded"),
+            Some(n) => format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM resources WHERE {filter} LIMIT {n}) AS bounded"
+            ),
             None => format!("SELECT COUNT(*) FROM resources WHERE {filter}"),
         };
         let n: i64 = self.with_conn(|c| {
