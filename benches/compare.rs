@@ -23,12 +23,6 @@
 mod common;
 
 use common::rss_kib;
-use http_body_util::{BodyExt, Full};
-use hyper::Request;
-use hyper::body::Bytes;
-use hyper::client::conn::http1;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
-use hyper_util::rt::TokioIo;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -185,66 +179,6 @@ fn create_body(i: u64) -> String {
     format!(r#"{{"location":"EqDC2","bandwidth":"1Gbps","connectionName":"bench-{i}"}}"#)
 }
 
-/// One keep-alive HTTP/1.1 connection of a load worker, opened again when
-/// the server closes it (moto answers each request on a new connection).
-struct Conn {
-    addr: String,
-    sender: Option<http1::SendRequest<Full<Bytes>>>,
-}
-
-impl Conn {
-    fn new(endpoint: &str) -> Self {
-        Self {
-            addr: endpoint.trim_start_matches("http://").to_string(),
-            sender: None,
-        }
-    }
-
-    /// Sends one request and reads its answer whole, as a real client does;
-    /// whether it succeeded (2xx).
-    async fn call(&mut self, target: &HeaderValue, authorization: String, body: String) -> bool {
-        if let Some(s) = self.sender.as_mut()
-            && s.ready().await.is_err()
-        {
-            self.sender = None;
-        }
-        let sender = match self.sender.take() {
-            Some(s) => self.sender.insert(s),
-            None => {
-                let Some(s) = connect(&self.addr).await else {
-                    return false;
-                };
-                self.sender.insert(s)
-            }
-        };
-        let request = Request::post("/")
-            .header(HOST, self.addr.as_str())
-            .header("x-amz-target", target)
-            .header(CONTENT_TYPE, "application/x-amz-json-1.1")
-            .header(AUTHORIZATION, authorization)
-            .body(Full::new(Bytes::from(body)));
-        let Ok(request) = request else { return false };
-        match sender.send_request(request).await {
-            Ok(resp) => {
-                let ok = resp.status().is_success();
-                ok & resp.into_body().collect().await.is_ok()
-            }
-            Err(_) => {
-                self.sender = None;
-                false
-            }
-        }
-    }
-}
-
-async fn connect(addr: &str) -> Option<http1::SendRequest<Full<Bytes>>> {
-    let stream = tokio::net::TcpStream::connect(addr).await.ok()?;
-    stream.set_nodelay(true).ok()?;
-    let (sender, conn) = http1::handshake(TokioIo::new(stream)).await.ok()?;
-    tokio::spawn(conn);
-    Some(sender)
-}
-
 /// Runs `CONCURRENCY` workers for `secs` seconds, spread over `endpoints`;
 /// returns requests per second (see `load_with`). Each worker keeps one connection and sends
 /// its next request once the previous answer is read, through hyper's bare
@@ -253,62 +187,7 @@ async fn load<F>(endpoints: &[String], op: &'static str, secs: u64, body: F) -> 
 where
     F: Fn(u64) -> (String, String) + Send + Sync + 'static,
 {
-    load_with(endpoints, op, secs, CONCURRENCY, None, body).await
-}
-
-/// Runs `concurrency` workers for `secs` seconds; returns requests per
-/// second. With `per_second`, also files how many answers came in each second.
-async fn load_with<F>(
-    endpoints: &[String],
-    op: &'static str,
-    secs: u64,
-    concurrency: usize,
-    per_second: Option<Arc<Vec<AtomicU64>>>,
-    body: F,
-) -> f64
-where
-    F: Fn(u64) -> (String, String) + Send + Sync + 'static,
-{
-    let body = Arc::new(body);
-    let target = HeaderValue::from_str(&format!("OvertureService.{op}")).expect("target");
-    let done = Arc::new(AtomicU64::new(0));
-    let errors = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for worker in 0..concurrency {
-        let (endpoint, body, done, errors, target, per_second) = (
-            endpoints[worker % endpoints.len()].clone(),
-            body.clone(),
-            done.clone(),
-            errors.clone(),
-            target.clone(),
-            per_second.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let mut conn = Conn::new(&endpoint);
-            while Instant::now() < deadline {
-                let n = done.fetch_add(1, Ordering::Relaxed);
-                let (authorization, payload) = body(n);
-                if !conn.call(&target, authorization, payload).await {
-                    errors.fetch_add(1, Ordering::Relaxed);
-                }
-                if let Some(counts) = &per_second
-                    && let Some(c) = counts.get(started.elapsed().as_secs() as usize)
-                {
-                    c.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }));
-    }
-    for t in tasks {
-        let _ = t.await;
-    }
-    let errs = errors.load(Ordering::Relaxed);
-    if errs > 0 {
-        eprintln!("  ({errs} failed requests in {op})");
-    }
-    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+    common::load_with(endpoints, op, secs, CONCURRENCY, None, body).await
 }
 
 /// One server's figures; the load phases have one value per round.
@@ -399,7 +278,7 @@ async fn run_phase(server: &Server, prepared: &mut Prepared, phase: Phase, secs:
         }
         Phase::CreateOneAccount => {
             let first = 50_000_000 + round * 10_000_000;
-            let rate = load_with(
+            let rate = common::load_with(
                 all,
                 "CreateConnection",
                 secs,
@@ -416,7 +295,7 @@ async fn run_phase(server: &Server, prepared: &mut Prepared, phase: Phase, secs:
 /// One-account creates on `server` for `secs` seconds; prints each second's rate.
 async fn steady(server: &Server, secs: u64) {
     let counts: Arc<Vec<AtomicU64>> = Arc::new((0..secs).map(|_| AtomicU64::new(0)).collect());
-    let rate = load_with(
+    let rate = common::load_with(
         &server.endpoints,
         "CreateConnection",
         secs,
