@@ -34,6 +34,11 @@ pub struct ServeArgs {
     #[arg(long, env = "DXEMU_IN_MEMORY")]
     pub in_memory: bool,
 
+    /// Log lines as `text` (readable) or `json` (one JSON object a line, for
+    /// log collectors).
+    #[arg(long, env = "DXEMU_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// What an acknowledged write on the SQLite file store survives:
     /// `process` (the dxemu process dying: killed, out of memory, crashed)
     /// or `full` (the machine losing power too: every answer waits for an
@@ -129,6 +134,13 @@ pub struct ServeArgs {
 }
 
 /// Which store backend to open.
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 /// `--sync`: the file store's durability contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SyncMode {
@@ -163,6 +175,7 @@ impl ServeArgs {
             data_dir: PathBuf::from("./.dxemu"),
             in_memory: true,
             sync: SyncMode::Process,
+            log_format: LogFormat::Text,
             store: None,
             default_account: "123456789012".into(),
             default_region: "us-east-1".into(),

@@ -7,14 +7,16 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let Command::Serve(args) = cli.command;
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-    let Command::Serve(args) = cli.command;
+        .with_writer(std::io::stderr);
+    match args.log_format {
+        dxemu::cli::LogFormat::Json => logs.json().init(),
+        dxemu::cli::LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
     // The port first: a start that cannot listen creates no data directory.
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,

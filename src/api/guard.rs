@@ -111,7 +111,7 @@ pub async fn admin_guard(State(state): State<AppState>, request: Request, next: 
         );
     }
     if path == LOGIN || access.accepts(request.headers()) {
-        return next.run(request).await;
+        return logged(request, next).await;
     }
     tracing::warn!(path = %path, "control API request without a valid admin token");
     let mut resp = json(
@@ -124,6 +124,27 @@ pub async fn admin_guard(State(state): State<AppState>, request: Request, next: 
         HeaderValue::from_static("Bearer realm=\"dxemu\""),
     );
     resp
+}
+
+/// Runs a control call; one that changes something (any method but GET:
+/// forced states, the clock, resets, imports, faults, partners, from the
+/// control API or the dashboard's forms) is logged with what it answered.
+async fn logged(request: Request, next: Next) -> Response {
+    if request.method() == axum::http::Method::GET {
+        return next.run(request).await;
+    }
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let latency_us = started.elapsed().as_micros() as u64;
+    if status >= 500 {
+        tracing::error!(%method, %path, status, latency_us, "control");
+    } else {
+        tracing::info!(%method, %path, status, latency_us, "control");
+    }
+    response
 }
 
 fn query_token(raw: Option<&str>) -> Option<String> {

@@ -130,7 +130,9 @@ async fn settle_through(state: &AppState, through: Option<u64>) -> Result<(), Ap
 /// Builds the router for the AWS API and the emulator's own endpoints.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", post(aws_api))
+        .route("/", post(aws_api).get(pointer))
+        .route("/_dxemu", get(to_dashboard))
+        .route("/_dxemu/", get(to_dashboard))
         .route("/_dxemu/health", get(health))
         .route("/_dxemu/login", get(super::guard::login))
         .merge(super::admin::routes())
@@ -180,12 +182,30 @@ impl tower_service::Service<axum::extract::Request> for Front {
     }
 
     fn call(&mut self, request: axum::extract::Request) -> FrontFuture {
-        if request.method() == Method::POST && request.uri().path() == "/" {
+        // Browsers: for the AWS API (not the emulator's own /_dxemu/ routes,
+        // which no other page should read), a preflight is answered here, and
+        // an answer to a page of another origin says the page may read it.
+        let aws = !request.uri().path().starts_with("/_dxemu");
+        if aws && request.method() == Method::OPTIONS {
+            let answer = super::cors::preflight(request.headers(), &request_id());
+            return Box::pin(async move { Ok(answer) });
+        }
+        let cross_origin = aws && super::cors::cross_origin(request.headers());
+        let answer: FrontFuture = if request.method() == Method::POST && request.uri().path() == "/"
+        {
             let state = self.state.clone();
             Box::pin(async move { Ok(aws_api(State(state), request).await) })
         } else {
             Box::pin(tower_service::Service::call(&mut self.router, request))
+        };
+        if !cross_origin {
+            return answer;
         }
+        Box::pin(async move {
+            let mut response = answer.await?;
+            super::cors::allow(&mut response);
+            Ok(response)
+        })
     }
 }
 
@@ -222,6 +242,27 @@ async fn health() -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+/// `GET /`: a person who opens the endpoint in a browser learns where to go.
+async fn pointer() -> Response {
+    let body = serde_json::json!({
+        "service": "dxemu",
+        "message": "A local emulator of the AWS Direct Connect API: send AWS API calls to POST / (AWS JSON 1.1); see the dashboard and the control API under /_dxemu/.",
+        "dashboard": "/_dxemu/ui",
+        "health": "/_dxemu/health",
+    });
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// `/_dxemu/`: the dashboard.
+async fn to_dashboard() -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, "/_dxemu/ui")]).into_response()
 }
 
 async fn not_found() -> Response {
@@ -287,20 +328,27 @@ async fn aws_api(State(state): State<AppState>, request: axum::extract::Request)
             "The request body could not be read: {rejection} (the limit is {MAX_BODY_BYTES} bytes)"
         ))),
     };
-    let resp = match result {
+    let (resp, failed) = match result {
         Ok(bytes) => {
             let mut resp = Response::new(Body::from(bytes));
             set_common_headers(&mut resp, &request_id);
-            resp
+            (resp, None)
         }
-        Err(err) => error_response(&err, &request_id),
+        Err(err) => (error_response(&err, &request_id), Some(err)),
     };
     let status = resp.status().as_u16();
     let latency_us = started.elapsed().as_micros() as u64;
-    if status >= 500 {
-        tracing::error!(operation = %op_name, account = %cx.account, region = %cx.region, status, latency_us, request_id = %request_id, "request");
-    } else {
-        tracing::info!(operation = %op_name, account = %cx.account, region = %cx.region, status, latency_us, "request");
+    match &failed {
+        // The error's type and text, so a log tells why a call was refused.
+        Some(err) if status >= 500 => {
+            tracing::error!(operation = %op_name, account = %cx.account, region = %cx.region, status, latency_us, request_id = %request_id, error = %err.code.as_str(), error_message = %err.message, "request")
+        }
+        Some(err) => {
+            tracing::info!(operation = %op_name, account = %cx.account, region = %cx.region, status, latency_us, error = %err.code.as_str(), error_message = %err.message, "request")
+        }
+        None => {
+            tracing::info!(operation = %op_name, account = %cx.account, region = %cx.region, status, latency_us, "request")
+        }
     }
     resp
 }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod cache;
 mod context;
+pub mod cors;
 mod error;
 pub mod faults;
 pub mod generated;

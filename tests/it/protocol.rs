@@ -187,9 +187,32 @@ async fn health_and_unknown_paths() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 404);
-    // The API answers POST / only (a query string does not matter); other
-    // methods on / are not allowed.
+    // The API answers POST / only (a query string does not matter); a GET
+    // of / points a person to the dashboard and health, /_dxemu/ leads to
+    // the dashboard, other methods on / are not allowed.
     let resp = reqwest::get(format!("{}/", srv.endpoint)).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["dashboard"], "/_dxemu/ui");
+    assert_eq!(body["health"], "/_dxemu/health");
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for path in ["/_dxemu", "/_dxemu/"] {
+        let resp = no_redirects
+            .get(format!("{}{path}", srv.endpoint))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 302, "{path}");
+        assert_eq!(resp.headers()["location"], "/_dxemu/ui", "{path}");
+    }
+    let resp = reqwest::Client::new()
+        .put(format!("{}/", srv.endpoint))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 405);
     let resp = reqwest::Client::new()
         .post(format!("{}/?probe=1", srv.endpoint))

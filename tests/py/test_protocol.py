@@ -245,3 +245,64 @@ def test_tagresource_and_untag_return_empty_object(ep):
     assert assert_ok(op(ep, "TagResource", {"resourceArn": arn, "tags": [{"key": "a", "value": "b"}]})) == {}
     assert assert_ok(op(ep, "UntagResource", {"resourceArn": arn, "tagKeys": ["a"]})) == {}
 
+
+
+def test_refused_calls_are_logged_with_their_error(fresh_server):
+    """A 4xx log line names the error type and message, so a log says why."""
+    import time
+
+    dx = fresh_server.client("111111111111", "us-east-1")
+    with pytest.raises(Exception):
+        dx.describe_connections(connectionId="dxcon-ffffffff")
+    deadline = time.monotonic() + 5
+    line = ""
+    while time.monotonic() < deadline:
+        lines = [l for l in fresh_server.log_path.read_text(errors="replace").splitlines()
+                 if "DescribeConnections" in l and "status=400" in l]
+        if lines:
+            line = lines[-1]
+            break
+        time.sleep(0.05)
+    assert "error=DirectConnectClientException" in line, line
+    assert "dxcon-ffffffff" in line, line
+
+
+def test_control_actions_are_logged(fresh_server):
+    import json
+    import time
+    import urllib.request
+
+    req = urllib.request.Request(f"{fresh_server.endpoint}/_dxemu/clock/advance", method="POST",
+                                 data=json.dumps({"seconds": 60}).encode())
+    with urllib.request.urlopen(req) as r:
+        assert r.status == 200
+    deadline = time.monotonic() + 5
+    lines = []
+    while time.monotonic() < deadline and not lines:
+        lines = [l for l in fresh_server.log_path.read_text(errors="replace").splitlines()
+                 if "control" in l and "/_dxemu/clock/advance" in l]
+        time.sleep(0.05)
+    assert lines and "method=POST" in lines[-1] and "status=200" in lines[-1], lines
+
+
+def test_json_log_format_writes_one_object_a_line():
+    import json
+    import time
+
+    from dxemu_harness import DxServer
+
+    srv = DxServer("--in-memory", "--log-format", "json").start()
+    try:
+        srv.client("111111111111", "us-east-1").describe_locations()
+        deadline = time.monotonic() + 5
+        records = []
+        while time.monotonic() < deadline and not records:
+            lines = srv.log_path.read_text(errors="replace").splitlines()
+            records = [json.loads(l) for l in lines if l.strip()]
+            records = [r for r in records if r.get("fields", {}).get("operation") == "DescribeLocations"]
+            time.sleep(0.05)
+        assert records, srv.log_tail()
+        fields = records[-1]["fields"]
+        assert fields["status"] == 200 and fields["account"] == "111111111111"
+    finally:
+        srv.close()
