@@ -534,7 +534,7 @@ fn pair_writes(
 /// change to their billing mode has been committed, under the write lock,
 /// and commit what it returns. A resource in no group shows no pair.
 // For the billing-mode operations (UpdateConnectionsBillingMode).
-#[cfg_attr(not(test), allow(dead_code))]
+#[cfg_attr(not(test), expect(dead_code))]
 pub(crate) fn repair_port_pairs(svc: &Emulator, ids: &[&str]) -> Result<Vec<Write>, ApiError> {
     let mut groups = Vec::new();
     let mut single = Vec::new();
@@ -1038,6 +1038,110 @@ mod tests {
         assert_eq!(shown_mode(None, true), None);
         assert_eq!(tier_of(Some(PortPairFlatRateTier1)), Some(1));
         assert_eq!(tier_of(Some(PayAsYouGo)), None);
+    }
+
+    /// What the billing-mode operations do: change a mode, commit, then
+    /// commit what `repair_port_pairs` returns.
+    #[test]
+    fn a_billing_change_repairs_the_pairs_of_its_group() {
+        use BillingMode::*;
+        let store = std::sync::Arc::new(crate::store::SqliteStore::in_memory().unwrap());
+        let svc = Emulator::new(store, super::super::Settings::default()).unwrap();
+        let cx = RequestContext {
+            request_id: String::new(),
+            account: "111111111111".into(),
+            region: "us-east-1".into(),
+            now_ms: 1_000_000,
+        };
+        let port = |name: &str| {
+            connections::create_connection(
+                &svc,
+                &cx,
+                CreateConnectionRequest {
+                    location: "EqDC2".into(),
+                    bandwidth: "10Gbps".into(),
+                    connection_name: name.into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .connection_id
+            .unwrap()
+        };
+        let (a, b) = (port("a"), port("b"));
+        let set_mode = |id: &str, mode: BillingMode| {
+            let (rec, mut doc) = connections::load_own(&svc, &cx, id).unwrap();
+            doc.wire.billing_mode = Some(mode);
+            let new = svc.record(&rec, &rec.state, &doc, None).unwrap();
+            svc.commit(&cx, vec![Write::Put(new, Expect::Version(rec.version))])
+                .unwrap();
+        };
+        let mode = |id: &str| {
+            connections::load_own(&svc, &cx, id)
+                .unwrap()
+                .1
+                .wire
+                .billing_mode
+        };
+        set_mode(&a, FlatRateTier2);
+        set_mode(&b, FlatRateTier3);
+        let group = create_resiliency_group(
+            &svc,
+            &cx,
+            CreateResiliencyGroupRequest {
+                resiliency_group_name: "g".into(),
+                intended_resiliency_model: ResiliencyModel::BasicResiliency,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .resiliency_group
+        .unwrap()
+        .resiliency_group_id
+        .unwrap();
+        associate_connections_to_resiliency_group(
+            &svc,
+            &cx,
+            AssociateConnectionsToResiliencyGroupRequest {
+                connection_identifiers: vec![a.clone(), b.clone()],
+                resiliency_group_id: group,
+                client_token: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (mode(&a), mode(&b)),
+            (Some(FlatRateTier2), Some(FlatRateTier3))
+        );
+        // b moves to tier 2: the pair forms.
+        set_mode(&b, FlatRateTier2);
+        let writes = repair_port_pairs(&svc, &[b.as_str()]).unwrap();
+        assert_eq!(writes.len(), 2);
+        svc.commit(&cx, writes).unwrap();
+        assert_eq!(
+            (mode(&a), mode(&b)),
+            (Some(PortPairFlatRateTier2), Some(PortPairFlatRateTier2))
+        );
+        // Nothing more to do once repaired.
+        assert!(
+            repair_port_pairs(&svc, &[a.as_str(), b.as_str()])
+                .unwrap()
+                .is_empty()
+        );
+        // b goes back to pay-as-you-go: a is single again.
+        set_mode(&b, PayAsYouGo);
+        let writes = repair_port_pairs(&svc, &[b.as_str()]).unwrap();
+        svc.commit(&cx, writes).unwrap();
+        assert_eq!(
+            (mode(&a), mode(&b)),
+            (Some(FlatRateTier2), Some(PayAsYouGo))
+        );
+        // A resource in no group shows no pair.
+        let c = port("c");
+        set_mode(&c, PortPairFlatRateTier4);
+        let writes = repair_port_pairs(&svc, &[c.as_str()]).unwrap();
+        svc.commit(&cx, writes).unwrap();
+        assert_eq!(mode(&c), Some(FlatRateTier4));
     }
 
     #[test]
