@@ -230,9 +230,19 @@ struct Member {
     arn: String,
 }
 
-/// The kind and id an identifier names (an id or an ARN of the caller's
-/// Region and account); `None` when it names no connection or LAG.
-fn parse_identifier(cx: &RequestContext, ident: &str) -> Option<(Kind, String)> {
+/// What an identifier names: a connection or LAG by kind and id, and
+/// whether it can be the caller's (an ARN of another Region or account
+/// cannot).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Named {
+    kind: Kind,
+    id: String,
+    callers: bool,
+}
+
+/// What an identifier (an id or an ARN) names; `None` when it names no
+/// connection or LAG.
+fn parse_identifier(cx: &RequestContext, ident: &str) -> Option<Named> {
     let kind_of = |id: &str| {
         if id.starts_with("dxcon-") {
             Some(Kind::Connection)
@@ -243,7 +253,11 @@ fn parse_identifier(cx: &RequestContext, ident: &str) -> Option<(Kind, String)> 
         }
     };
     if !ident.starts_with("arn:") {
-        return kind_of(ident).map(|k| (k, ident.to_string()));
+        return kind_of(ident).map(|kind| Named {
+            kind,
+            id: ident.to_string(),
+            callers: true,
+        });
     }
     let parts: Vec<&str> = ident.splitn(6, ':').collect();
     let [_, _partition, "directconnect", region, account, resource] = parts[..] else {
@@ -255,17 +269,17 @@ fn parse_identifier(cx: &RequestContext, ident: &str) -> Option<(Kind, String)> 
         (ty, kind),
         ("dxcon", Kind::Connection) | ("dxlag", Kind::Lag)
     );
-    // Another Region's or account's resource is not the caller's: not found.
-    let (region_ok, account_ok) = (region == cx.region, account == cx.account);
-    matches_type.then(|| {
-        let id = if region_ok && account_ok {
-            id.to_string()
-        } else {
-            // An id no record has, so the lookup fails as for an unknown id.
-            format!("{id}\u{0}")
-        };
-        (kind, id)
+    matches_type.then(|| Named {
+        kind,
+        id: id.to_string(),
+        callers: region == cx.region && account == cx.account,
     })
+}
+
+fn not_member(member: &str, group: &str) -> ApiError {
+    ApiError::client(format!(
+        "{member} does not belong to resiliency group {group}"
+    ))
 }
 
 fn bad_identifier(ident: &str) -> ApiError {
@@ -275,17 +289,21 @@ fn bad_identifier(ident: &str) -> ApiError {
 }
 
 fn missing(kind: Kind, id: &str) -> ApiError {
-    let shown = id.trim_end_matches('\u{0}');
     if kind == Kind::Lag {
-        lags::not_found(shown)
+        lags::not_found(id)
     } else {
-        connections::not_found(shown)
+        connections::not_found(id)
     }
 }
 
 /// Resolves an identifier to a dedicated connection or LAG the caller may put in a group.
 fn joinable_member(svc: &Emulator, cx: &RequestContext, ident: &str) -> Result<Member, ApiError> {
-    let (kind, id) = parse_identifier(cx, ident).ok_or_else(|| bad_identifier(ident))?;
+    let Named { kind, id, callers } =
+        parse_identifier(cx, ident).ok_or_else(|| bad_identifier(ident))?;
+    // Another Region's or account's resource is not the caller's: not found.
+    if !callers {
+        return Err(missing(kind, &id));
+    }
     if kind == Kind::Lag {
         let (rec, _) = svc
             .load_owned::<Lag, LagExtra>(cx, Kind::Lag, &id, lags::not_found)
@@ -912,7 +930,11 @@ pub(crate) fn disassociate_connections_from_resiliency_group(
     // Members are looked up through the group: a member that is gone was
     // disassociated when it went.
     let members = resolve_all(&input.connection_identifiers, |ident| {
-        let (kind, id) = parse_identifier(cx, ident).ok_or_else(|| bad_identifier(ident))?;
+        let Named { kind, id, callers } =
+            parse_identifier(cx, ident).ok_or_else(|| bad_identifier(ident))?;
+        if !callers {
+            return Err(not_member(&id, &input.resiliency_group_id));
+        }
         Ok(Member {
             arn: member_arn(cx, kind, &id),
             id,
@@ -930,11 +952,7 @@ pub(crate) fn disassociate_connections_from_resiliency_group(
             .map_err(store_error)?
             .filter(|r| r.state != "disassociated");
         let Some(rec) = found else {
-            return Err(ApiError::client(format!(
-                "{} does not belong to resiliency group {}",
-                m.id.trim_end_matches('\u{0}'),
-                input.resiliency_group_id
-            )));
+            return Err(not_member(&m.id, &input.resiliency_group_id));
         };
         let mut doc: AssociationDoc = decode_doc(&rec)?;
         if rec.state == "disassociating" {
@@ -1152,24 +1170,34 @@ mod tests {
             region: "us-east-1".into(),
             now_ms: 0,
         };
+        let named = |kind, id: &str, callers| {
+            Some(Named {
+                kind,
+                id: id.into(),
+                callers,
+            })
+        };
         assert_eq!(
             parse_identifier(&cx, "dxcon-fabc1234"),
-            Some((Kind::Connection, "dxcon-fabc1234".into()))
+            named(Kind::Connection, "dxcon-fabc1234", true)
         );
         assert_eq!(
             parse_identifier(
                 &cx,
                 "arn:aws:directconnect:us-east-1:111111111111:dxlag/dxlag-fabc1234"
             ),
-            Some((Kind::Lag, "dxlag-fabc1234".into()))
+            named(Kind::Lag, "dxlag-fabc1234", true)
         );
-        // Another Region's ARN names nothing of the caller's.
-        let (_, id) = parse_identifier(
-            &cx,
+        // Another Region's or account's ARN names nothing of the caller's.
+        for foreign in [
             "arn:aws:directconnect:us-west-2:111111111111:dxcon/dxcon-fabc1234",
-        )
-        .unwrap();
-        assert_ne!(id, "dxcon-fabc1234");
+            "arn:aws:directconnect:us-east-1:222222222222:dxcon/dxcon-fabc1234",
+        ] {
+            assert_eq!(
+                parse_identifier(&cx, foreign),
+                named(Kind::Connection, "dxcon-fabc1234", false)
+            );
+        }
         for bad in [
             "dxvif-fabc1234",
             "arn:aws:directconnect:us-east-1:111111111111:dxlag/dxcon-fabc1234",
