@@ -975,3 +975,63 @@ async fn the_dashboard_shows_groups_with_model_and_members() {
     assert!(row.contains(&format!("href=\"#r-{c}\"")), "{row}");
     assert!(row.contains(">available<"), "{row}");
 }
+
+#[tokio::test]
+async fn the_control_api_exports_imports_and_resets_groups() {
+    let srv = server_with("instant", 100, 50).await;
+    let dx = srv.owner();
+    let g = id_of(&create_group(&srv, "kept").await);
+    let c = connection_at(&dx, "EqDC2", "m").await;
+    assert_eq!(associate(&srv, &g, &[&c]).await.0, 200);
+    let (_, state) = control(&srv, "GET", "/_dxemu/state", None).await;
+    let kinds: Vec<&str> = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "resiliency-group",
+            "connection",
+            "resiliency-group-association"
+        ]
+    );
+    // Into a fresh server: the group, its member and the model come along.
+    let copy = server_with("instant", 100, 50).await;
+    let (status, out) = control(&copy, "POST", "/_dxemu/state", Some(state.clone())).await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(get_group(&copy, &g).await["resiliencyGroupName"], "kept");
+    assert_eq!(
+        associations(&copy, &g).await,
+        vec![(con_arn(&c), "associated".to_string())]
+    );
+    let (_, listed) = control(
+        &copy,
+        "GET",
+        "/_dxemu/resources?kind=resiliency-group",
+        None,
+    )
+    .await;
+    assert_eq!(listed["resources"][0]["model"], "high-resiliency");
+    // A document that is no resiliency group is refused, and changes nothing.
+    let mut bad = state;
+    bad["resources"][0]["document"]["wire"]["state"] = json!("exploded");
+    let (status, _) = control(&copy, "POST", "/_dxemu/state", Some(bad)).await;
+    assert_eq!(status, 400);
+    assert_eq!(get_group(&copy, &g).await["state"], "available");
+    // Resetting the account forgets its groups and memberships.
+    let (status, _) = control(
+        &copy,
+        "POST",
+        "/_dxemu/reset",
+        Some(json!({"account": OWNER})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (ty, _) = fails(&copy, "GetResiliencyGroup", json!({"resiliencyGroupId": g})).await;
+    assert_eq!(ty, CCE);
+    let (_, listed) = control(&copy, "GET", "/_dxemu/resources", None).await;
+    assert_eq!(listed["resources"], json!([]));
+}
