@@ -87,6 +87,14 @@ pub struct ServeArgs {
     #[arg(long, env = "DXEMU_MAX_CONNECTIONS_PER_LOCATION", default_value_t = 10)]
     pub max_connections_per_location: usize,
 
+    /// Resiliency groups an account may have per region.
+    #[arg(long, env = "DXEMU_MAX_RESILIENCY_GROUPS", default_value_t = 100)]
+    pub max_resiliency_groups: usize,
+
+    /// Connections and LAGs one resiliency group may have.
+    #[arg(long, env = "DXEMU_MAX_RESILIENCY_GROUP_MEMBERS", default_value_t = 50)]
+    pub max_resiliency_group_members: usize,
+
     /// Client TCP connections served at once; more wait in the listen backlog.
     #[arg(long, env = "DXEMU_MAX_CLIENT_CONNECTIONS", default_value_t = 1024)]
     pub max_client_connections: usize,
@@ -185,6 +193,8 @@ impl ServeArgs {
             lifecycle: "instant".into(),
             time_scale: 1.0,
             max_connections_per_location: 10,
+            max_resiliency_groups: 100,
+            max_resiliency_group_members: 50,
             max_client_connections: 1024,
             request_timeout: 30.0,
             no_read_cache: false,

@@ -23,6 +23,9 @@ pub struct ResourceSummary {
     /// The name the customer gave it, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A resiliency group's intended resiliency model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// One stored resource as the state export carries it: the store's envelope

@@ -63,6 +63,8 @@ impl App {
             max_connections_per_location: config.max_connections_per_location,
             partners: config.partner_list()?,
             timing: config.timing()?,
+            max_resiliency_groups: config.max_resiliency_groups,
+            max_resiliency_group_members: config.max_resiliency_group_members,
         };
         let emulator = service::Emulator::new(store, settings)?;
         emulator.catch_up(clock.now_ms())?;

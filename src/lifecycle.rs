@@ -133,6 +133,14 @@ pub fn rule(kind: Kind, state: &str, timing: Timing) -> Option<(Step, i64)> {
         }
         (Kind::AssociationProposal, "accepted" | "deleted") => purge(PROPOSAL_VISIBLE_MS),
         (Kind::FailoverTest, "in_progress") => Some((Step::To("completed"), 0)),
+        // Resiliency groups and their memberships [our model: AWS answers
+        // `pending` and `associating`, and publishes no durations].
+        (Kind::ResiliencyGroup, "pending") => to("available", GATEWAY),
+        (Kind::ResiliencyGroup, "deleting") => to("deleted", DELETE),
+        (Kind::ResiliencyGroup, "deleted") => purge(DELETED_VISIBLE_MS),
+        (Kind::ResiliencyGroupAssociation, "associating") => to("associated", ASSOCIATION),
+        (Kind::ResiliencyGroupAssociation, "disassociating") => to("disassociated", ASSOCIATION),
+        (Kind::ResiliencyGroupAssociation, "disassociated") => purge(DELETED_VISIBLE_MS),
         _ => None,
     }
 }
@@ -175,6 +183,7 @@ pub fn state_member(kind: Kind) -> Option<&'static str> {
         Kind::GatewayAssociation => Some("associationState"),
         Kind::AssociationProposal => Some("proposalState"),
         Kind::FailoverTest => Some("status"),
+        Kind::ResiliencyGroup | Kind::ResiliencyGroupAssociation => Some("state"),
         Kind::Agreement | Kind::MacSecSecret => None,
     }
 }

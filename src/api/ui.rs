@@ -359,6 +359,11 @@ enum Col {
     Children(Kind, &'static str),
     /// Resources of a kind linked to it.
     Linked(Kind, &'static str),
+    /// A resiliency group's intended model.
+    Model(&'static str),
+    /// What its children of a kind that are not ending link to: a
+    /// resiliency group's member connections and LAGs.
+    Members(Kind, &'static str),
 }
 
 struct Section {
@@ -429,6 +434,24 @@ const SECTIONS: &[Section] = &[
         named: false,
         cols: &[Col::Parent("VIF")],
     },
+    Section {
+        kind: Kind::ResiliencyGroup,
+        title: "Resiliency groups",
+        named: true,
+        cols: &[
+            Col::Model("Intended model"),
+            Col::Members(Kind::ResiliencyGroupAssociation, "Members"),
+        ],
+    },
+    Section {
+        kind: Kind::ResiliencyGroupAssociation,
+        title: "Resiliency group associations",
+        named: false,
+        cols: &[
+            Col::Parent("Resiliency group"),
+            Col::Link("Connection / LAG"),
+        ],
+    },
 ];
 
 /// Who sits on or links to whom, for the relation columns.
@@ -437,22 +460,35 @@ struct Relations<'a> {
     shown: HashSet<&'a str>,
     on: HashMap<(&'a str, &'static str), Vec<&'a str>>,
     linked: HashMap<(&'a str, &'static str), Vec<&'a str>>,
+    /// The links of the children that are not ending, by parent and kind.
+    members: HashMap<(&'a str, &'static str), Vec<&'a str>>,
 }
 
 impl<'a> Relations<'a> {
     fn of(list: &'a [ResourceSummary]) -> Self {
         let mut on: HashMap<_, Vec<&str>> = HashMap::new();
         let mut linked: HashMap<_, Vec<&str>> = HashMap::new();
+        let mut members: HashMap<_, Vec<&str>> = HashMap::new();
         for r in list {
             if let Some(p) = &r.parent {
                 on.entry((p.as_str(), r.kind)).or_default().push(&r.id);
+                if let Some(l) = &r.link
+                    && matches!(r.state.as_str(), "associating" | "associated")
+                {
+                    members.entry((p.as_str(), r.kind)).or_default().push(l);
+                }
             }
             if let Some(l) = &r.link {
                 linked.entry((l.as_str(), r.kind)).or_default().push(&r.id);
             }
         }
         let shown = list.iter().map(|r| r.id.as_str()).collect();
-        Self { shown, on, linked }
+        Self {
+            shown,
+            on,
+            linked,
+            members,
+        }
     }
 }
 
@@ -556,7 +592,12 @@ fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &R
     out.push_str("<th>State</th>");
     for col in section.cols {
         let label = match col {
-            Col::Parent(l) | Col::Link(l) | Col::Children(_, l) | Col::Linked(_, l) => l,
+            Col::Parent(l)
+            | Col::Link(l)
+            | Col::Children(_, l)
+            | Col::Linked(_, l)
+            | Col::Model(l)
+            | Col::Members(_, l) => l,
         };
         let _ = write!(out, "<th>{}</th>", esc(label));
     }
@@ -593,6 +634,15 @@ fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &R
                 ),
                 Col::Linked(kind, _) => rel.refs(
                     rel.linked
+                        .get(&(r.id.as_str(), kind.as_str()))
+                        .map_or(&[][..], Vec::as_slice),
+                ),
+                Col::Model(_) => r.model.as_deref().map_or_else(
+                    || "<span class=\"none\">—</span>".to_string(),
+                    |m| format!("<span class=\"model\">{}</span>", esc(m)),
+                ),
+                Col::Members(kind, _) => rel.refs(
+                    rel.members
                         .get(&(r.id.as_str(), kind.as_str()))
                         .map_or(&[][..], Vec::as_slice),
                 ),

@@ -234,8 +234,13 @@ pub(crate) fn delete_connection(
     };
     doc.wire.connection_state = Some(wire_state);
     doc.x.deleted_at = Some(cx.now_ms);
+    // Leaving its resiliency group ends its port pair.
+    doc.wire.billing_mode = super::resiliency::unpaired(doc.wire.billing_mode);
+    let ended = super::resiliency::end_membership(svc, cx, id, &[])?;
     let new = svc.record(&rec, state, &doc, Some(cx.now_ms))?;
-    svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
+    let mut writes = vec![Write::Put(new, Expect::Version(rec.version))];
+    writes.extend(ended);
+    svc.commit(cx, writes)?;
     Ok(doc.wire)
 }
 

@@ -19,6 +19,8 @@ const KINDS: &[Kind] = &[
     Kind::GatewayAssociation,
     Kind::AssociationProposal,
     Kind::FailoverTest,
+    Kind::ResiliencyGroup,
+    Kind::ResiliencyGroupAssociation,
 ];
 
 /// Members of a wire document that hold a resource's name.
@@ -28,6 +30,7 @@ const NAME_MEMBERS: &[&str] = &[
     "lagName",
     "virtualInterfaceName",
     "directConnectGatewayName",
+    "resiliencyGroupName",
 ];
 
 fn summary(rec: &Record) -> ResourceSummary {
@@ -49,6 +52,13 @@ fn summary(rec: &Record) -> ResourceSummary {
         // A private VIF may attach to a virtual private gateway directly.
         link: rec.link.clone().or_else(|| wire_str("virtualGatewayId")),
         name: NAME_MEMBERS.iter().find_map(|m| wire_str(m)),
+        // A resiliency group's intended model, kept beside its wire form.
+        model: doc
+            .as_ref()
+            .and_then(|d| d.get("x"))
+            .and_then(|x| x.get("model"))
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
     }
 }
 
@@ -436,5 +446,7 @@ fn check_document(kind: Kind, doc: &Value) -> Result<(), String> {
         Kind::AssociationProposal => is::<DirectConnectGatewayAssociationProposal>(doc),
         Kind::FailoverTest => is::<VirtualInterfaceTestHistory>(doc),
         Kind::Agreement | Kind::MacSecSecret => is::<Value>(doc),
+        Kind::ResiliencyGroup => is::<ResiliencyGroup>(doc),
+        Kind::ResiliencyGroupAssociation => is::<ResiliencyGroupAssociation>(doc),
     }
 }

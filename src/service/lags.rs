@@ -410,10 +410,21 @@ pub(crate) fn delete_lag(
             hosted.len()
         )));
     }
-    // Members stay, as standalone ports.
+    // Members stay, as standalone ports; leaving its resiliency group ends
+    // the LAG's port pair.
     let mut writes = Vec::new();
-    for (mrec, mut mdoc) in members(svc, &input.lag_id)? {
+    let members = members(svc, &input.lag_id)?;
+    let member_ids: Vec<String> = members.iter().map(|(r, _)| r.id.clone()).collect();
+    writes.extend(super::resiliency::end_membership(
+        svc,
+        cx,
+        &input.lag_id,
+        &member_ids,
+    )?);
+    doc.wire.billing_mode = super::resiliency::unpaired(doc.wire.billing_mode);
+    for (mrec, mut mdoc) in members {
         mdoc.wire.lag_id = None;
+        mdoc.wire.billing_mode = super::resiliency::unpaired(mdoc.wire.billing_mode);
         let mut free = mrec.clone();
         free.parent = None;
         let state = mrec.state.clone();

@@ -18,6 +18,7 @@ pub mod locations;
 mod macsec;
 mod paging;
 mod ports;
+mod resiliency;
 mod router;
 mod tags;
 mod vifs;
@@ -42,6 +43,10 @@ pub struct Settings {
     /// Accounts that are Direct Connect partners, with an optional partner
     /// name. Empty: every account may act as one.
     pub partners: Vec<(String, Option<String>)>,
+    /// Resiliency groups one account may have per region.
+    pub max_resiliency_groups: usize,
+    /// Connections and LAGs one resiliency group may have.
+    pub max_resiliency_group_members: usize,
 }
 
 impl Default for Settings {
@@ -50,6 +55,8 @@ impl Default for Settings {
             timing: Timing::Instant,
             max_connections_per_location: 10,
             partners: Vec::new(),
+            max_resiliency_groups: resiliency::DEFAULT_MAX_GROUPS,
+            max_resiliency_group_members: resiliency::DEFAULT_MAX_MEMBERS,
         }
     }
 }
@@ -1107,6 +1114,72 @@ impl DirectConnect for Emulator {
 
     fn describe_virtual_gateways(&self, cx: &RequestContext) -> Result<VirtualGateways, ApiError> {
         vifs::describe_virtual_gateways(self, cx)
+    }
+
+    // --- resiliency groups ---
+
+    fn create_resiliency_group(
+        &self,
+        cx: &RequestContext,
+        input: CreateResiliencyGroupRequest,
+    ) -> Result<CreateResiliencyGroupResult, ApiError> {
+        resiliency::create_resiliency_group(self, cx, input)
+    }
+
+    fn get_resiliency_group(
+        &self,
+        cx: &RequestContext,
+        input: GetResiliencyGroupRequest,
+    ) -> Result<GetResiliencyGroupResult, ApiError> {
+        resiliency::get_resiliency_group(self, cx, input)
+    }
+
+    fn update_resiliency_group(
+        &self,
+        cx: &RequestContext,
+        input: UpdateResiliencyGroupRequest,
+    ) -> Result<UpdateResiliencyGroupResult, ApiError> {
+        resiliency::update_resiliency_group(self, cx, input)
+    }
+
+    fn delete_resiliency_group(
+        &self,
+        cx: &RequestContext,
+        input: DeleteResiliencyGroupRequest,
+    ) -> Result<DeleteResiliencyGroupResult, ApiError> {
+        resiliency::delete_resiliency_group(self, cx, input)
+    }
+
+    fn list_resiliency_groups(
+        &self,
+        cx: &RequestContext,
+        input: ListResiliencyGroupsRequest,
+    ) -> Result<ListResiliencyGroupsResult, ApiError> {
+        resiliency::list_resiliency_groups(self, cx, input)
+    }
+
+    fn list_resiliency_group_associations(
+        &self,
+        cx: &RequestContext,
+        input: ListResiliencyGroupAssociationsRequest,
+    ) -> Result<ListResiliencyGroupAssociationsResult, ApiError> {
+        resiliency::list_resiliency_group_associations(self, cx, input)
+    }
+
+    fn associate_connections_to_resiliency_group(
+        &self,
+        cx: &RequestContext,
+        input: AssociateConnectionsToResiliencyGroupRequest,
+    ) -> Result<AssociateConnectionsToResiliencyGroupResult, ApiError> {
+        resiliency::associate_connections_to_resiliency_group(self, cx, input)
+    }
+
+    fn disassociate_connections_from_resiliency_group(
+        &self,
+        cx: &RequestContext,
+        input: DisassociateConnectionsFromResiliencyGroupRequest,
+    ) -> Result<DisassociateConnectionsFromResiliencyGroupResult, ApiError> {
+        resiliency::disassociate_connections_from_resiliency_group(self, cx, input)
     }
 }
 

@@ -79,6 +79,7 @@ fn parse_arn(arn: &str) -> Result<ArnRef<'_>, ApiError> {
         "dxlag" => &[Kind::Lag],
         "dxvif" => &[Kind::VirtualInterface],
         "dx-gateway" => &[Kind::Gateway],
+        "dx-resiliency-group" => &[Kind::ResiliencyGroup],
         _ => return Err(bad()),
     };
     if id.is_empty() {
@@ -99,8 +100,14 @@ fn resolve(
     arn: &str,
 ) -> Result<(Record, Doc<Value, Value>), ApiError> {
     let r = parse_arn(arn)?;
+    // Resiliency group ids match in any case; they are stored in lower case.
+    let id = if r.kinds == [Kind::ResiliencyGroup] {
+        std::borrow::Cow::Owned(r.id.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(r.id)
+    };
     for kind in r.kinds {
-        let Some((rec, doc)) = svc.load::<Value, Value>(*kind, r.id)? else {
+        let Some((rec, doc)) = svc.load::<Value, Value>(*kind, &id)? else {
             continue;
         };
         let regional = *kind != Kind::Gateway;

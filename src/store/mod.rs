@@ -40,6 +40,8 @@ pub enum Kind {
     GatewayAssociation,
     AssociationProposal,
     FailoverTest,
+    ResiliencyGroup,
+    ResiliencyGroupAssociation,
 }
 
 impl Kind {
@@ -56,11 +58,13 @@ impl Kind {
             Kind::GatewayAssociation => "gateway-association",
             Kind::AssociationProposal => "association-proposal",
             Kind::FailoverTest => "failover-test",
+            Kind::ResiliencyGroup => "resiliency-group",
+            Kind::ResiliencyGroupAssociation => "resiliency-group-association",
         }
     }
 
     /// Every kind, in the order a full export lists them.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Connection,
         Kind::Interconnect,
         Kind::Lag,
@@ -72,6 +76,8 @@ impl Kind {
         Kind::GatewayAssociation,
         Kind::AssociationProposal,
         Kind::FailoverTest,
+        Kind::ResiliencyGroup,
+        Kind::ResiliencyGroupAssociation,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {

@@ -16,6 +16,7 @@ mod limits;
 mod macsec;
 mod protocol;
 mod races;
+mod resiliency;
 mod tags;
 mod ui;
 mod vifs;
