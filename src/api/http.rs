@@ -23,8 +23,14 @@ const JSON_11: &str = "application/x-amz-json-1.1";
 
 /// What the HTTP layer needs from the emulator besides the operations.
 pub trait Backend: DirectConnect + crate::control::Control {
-    /// Runs before every operation (the lifecycle engine catches up here).
+    /// Runs before every operation that may write (the lifecycle engine
+    /// catches up here).
     fn prepare(&self, cx: &RequestContext) -> Result<(), ApiError>;
+    /// Runs before a read-only operation: like `prepare`, but it must not
+    /// wait for a writer.
+    fn prepare_read(&self, cx: &RequestContext) -> Result<(), ApiError> {
+        self.prepare(cx)
+    }
     /// The stored state's generation, when answers may be cached by it.
     fn generation(&self) -> Option<u64> {
         None
@@ -418,7 +424,7 @@ async fn read(
     let backend = state.backend.clone();
     let read_cache = state.read_cache.clone().filter(|_| cache::cacheable(op));
     let joined = tokio::task::spawn_blocking(move || {
-        backend.prepare(&cx)?;
+        backend.prepare_read(&cx)?;
         // The generation is read before the answer, so a kept answer is
         // never older than the generation it is filed under.
         let cached = read_cache.zip(backend.generation()).map(|(c, generation)| {

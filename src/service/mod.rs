@@ -345,6 +345,28 @@ impl Emulator {
         self.next_due.store(i64::MAX, Ordering::SeqCst);
     }
 
+    /// A read's catch-up: applies what is due only when no writer holds
+    /// the write lock; otherwise it leaves that to the lifecycle task (woken
+    /// now) or the writer's next call, and the read answers from what is
+    /// committed, without waiting for the writer.
+    pub fn catch_up_for_read(&self, now_ms: i64) -> Result<usize, ApiError> {
+        if self.store.shared() {
+            return self.catch_up(now_ms);
+        }
+        if now_ms < self.next_due.load(Ordering::SeqCst) {
+            return Ok(0);
+        }
+        match self.write_lock.try_lock() {
+            // Taken again (reentrant) by `catch_up`: held here only so that
+            // the writer cannot start in between.
+            Some(_held) => self.catch_up(now_ms),
+            None => {
+                self.wake.notify_one();
+                Ok(0)
+            }
+        }
+    }
+
     /// Applies every lifecycle transition due at `now_ms`, in one atomic batch
     /// per round; returns how many records moved.
     pub fn catch_up(&self, now_ms: i64) -> Result<usize, ApiError> {
@@ -599,6 +621,10 @@ pub(crate) fn new_record(kind: Kind, id: &str, cx: &RequestContext) -> Record {
 impl Backend for Emulator {
     fn prepare(&self, cx: &RequestContext) -> Result<(), ApiError> {
         self.catch_up(cx.now_ms).map(|_| ())
+    }
+
+    fn prepare_read(&self, cx: &RequestContext) -> Result<(), ApiError> {
+        self.catch_up_for_read(cx.now_ms).map(|_| ())
     }
 
     fn groups_writes(&self) -> bool {
@@ -1194,6 +1220,50 @@ mod tests {
             ..Settings::default()
         };
         Emulator::new(store, settings).unwrap()
+    }
+
+    /// A read does not wait for a writer to catch up on the lifecycle: while
+    /// the write lock is held elsewhere it answers at once (and wakes the
+    /// lifecycle task); with the lock free it applies what is due itself.
+    #[test]
+    fn a_read_never_waits_for_the_writer_to_catch_up() {
+        let svc = Arc::new(emulator(Timing::Realistic { scale: 1.0 }));
+        let mut rec = Record {
+            kind: Kind::Connection,
+            id: "dxcon-r".into(),
+            account: "111111111111".into(),
+            region: "us-east-1".into(),
+            state: "requested".into(),
+            parent: None,
+            location: None,
+            link: None,
+            doc: r#"{"wire":{"connectionState":"requested"},"x":{}}"#.into(),
+            version: 0,
+            seq: 0,
+            due_at: Some(10),
+        };
+        rec.version = 0;
+        svc.store().apply(vec![Write::Put(rec, Expect::Absent)]).unwrap();
+        svc.reload_due().unwrap();
+        let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let writer = {
+            let svc = svc.clone();
+            std::thread::spawn(move || {
+                let _guard = svc.lock().unwrap();
+                held.0.send(()).unwrap();
+                release.1.recv().unwrap();
+            })
+        };
+        held.1.recv().unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(svc.catch_up_for_read(1_000).unwrap(), 0);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let state = |svc: &Emulator| svc.store().get(Kind::Connection, "dxcon-r").unwrap().unwrap().state;
+        assert_eq!(state(&svc), "requested", "nothing applied while the writer holds the lock");
+        release.0.send(()).unwrap();
+        writer.join().unwrap();
+        assert_eq!(svc.catch_up_for_read(1_000).unwrap(), 1);
+        assert_eq!(state(&svc), "pending");
     }
 
     /// A new resource settles where the lifecycle's due steps lead, only as
