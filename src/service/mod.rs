@@ -6,6 +6,7 @@
 
 mod addressing;
 mod bgp;
+mod billing;
 mod connections;
 mod control;
 mod customer;
@@ -1107,6 +1108,16 @@ impl DirectConnect for Emulator {
 
     fn describe_virtual_gateways(&self, cx: &RequestContext) -> Result<VirtualGateways, ApiError> {
         vifs::describe_virtual_gateways(self, cx)
+    }
+
+    // --- billing modes and VIF routes ---
+
+    fn update_connections_billing_mode(
+        &self,
+        cx: &RequestContext,
+        input: UpdateConnectionsBillingModeRequest,
+    ) -> Result<UpdateConnectionsBillingModeResponse, ApiError> {
+        billing::update_connections_billing_mode(self, cx, input)
     }
 }
 
