@@ -427,6 +427,11 @@ const CONTINENTS: &[&[&str]] = &[
     ],
 ];
 
+/// The continent group a commercial Region belongs to, if known.
+pub fn continent_of(region: &str) -> Option<usize> {
+    CONTINENTS.iter().position(|c| c.contains(&region))
+}
+
 /// The Regions a flat-rate tier (1-5) of a location whose home Region is
 /// `home` includes, home first; cumulative: Tier1 the home Region, Tier2 its
 /// neighbours on the same coast or country, Tier3 its continent, Tier4 the

@@ -20,6 +20,7 @@ mod macsec;
 mod paging;
 mod ports;
 mod router;
+mod routes;
 mod tags;
 mod vifs;
 
@@ -1118,6 +1119,14 @@ impl DirectConnect for Emulator {
         input: UpdateConnectionsBillingModeRequest,
     ) -> Result<UpdateConnectionsBillingModeResponse, ApiError> {
         billing::update_connections_billing_mode(self, cx, input)
+    }
+
+    fn list_virtual_interface_routes(
+        &self,
+        cx: &RequestContext,
+        input: ListVirtualInterfaceRoutesRequest,
+    ) -> Result<ListVirtualInterfaceRoutesResponse, ApiError> {
+        routes::list_virtual_interface_routes(self, cx, input)
     }
 }
 
