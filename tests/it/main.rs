@@ -2,6 +2,7 @@
 //! the real `aws-sdk-directconnect` client and by raw HTTP.
 
 mod auth;
+mod billing;
 mod cache;
 mod common;
 mod connections;
