@@ -16,6 +16,7 @@ mod lifecycle;
 mod limits;
 mod macsec;
 mod protocol;
+mod routes;
 mod races;
 mod tags;
 mod ui;
