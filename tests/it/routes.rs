@@ -338,3 +338,61 @@ async fn vifs_on_a_gateway_advertise_its_associations_allowed_prefixes() {
     let transit = t["virtualInterface"]["virtualInterfaceId"].as_str().unwrap().to_string();
     assert_eq!(cidrs(&routes(&srv, &transit, None).await), ["advertised 100.64.0.0/16"]);
 }
+
+#[tokio::test]
+async fn the_dashboard_row_of_a_vif_sets_its_customer_routes() {
+    let srv = TestServer::start().await;
+    let conn = connection(&srv).await;
+    let vif = private_vif(&srv, &conn, 101, json!({"virtualGatewayId": VGW})).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = http
+        .get(format!("{}/_dxemu/ui", srv.endpoint))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!(
+            "<input type=\"hidden\" name=\"do\" value=\"routes\"><input type=\"hidden\" name=\"id\" value=\"{vif}\">"
+        )),
+        "no routes form for {vif}"
+    );
+    let post = |form: String| {
+        http.post(format!("{}/_dxemu/ui/action", srv.endpoint))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+    };
+    let resp = post(format!("do=routes&id={vif}&cidrs=10.7.0.0%2F16%2C+10.8.0.0%2F16")).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 303);
+    let flash = resp.headers()["location"].to_str().unwrap().to_string();
+    let shown = http
+        .get(format!("{}{flash}", srv.endpoint))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(shown.contains(&format!("{vif} now advertises 2 customer route(s)")), "{shown}");
+    let accepted = routes(&srv, &vif, Some(json!({"routeDirection": "accepted"}))).await;
+    assert_eq!(cidrs(&accepted), ["accepted 10.7.0.0/16", "accepted 10.8.0.0/16"]);
+    // A bad CIDR is reported, not stored.
+    let resp = post(format!("do=routes&id={vif}&cidrs=10.7.0.1%2F16")).await.unwrap();
+    let flash = resp.headers()["location"].to_str().unwrap().to_string();
+    let shown = http
+        .get(format!("{}{flash}", srv.endpoint))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(shown.contains("has host bits set"), "{shown}");
+    assert_eq!(routes(&srv, &vif, Some(json!({"routeDirection": "accepted"}))).await.len(), 2);
+}
