@@ -262,7 +262,11 @@ fn load_dedicated(
             .filter(|(r, _)| r.region == cx.region))
     };
     if let Some((rec, doc)) = own(Kind::Connection)? {
-        let partner = doc.x.hosted.as_ref().is_some_and(|h| h.partner == cx.account);
+        let partner = doc
+            .x
+            .hosted
+            .as_ref()
+            .is_some_and(|h| h.partner == cx.account);
         if rec.account != cx.account && !partner {
             return Err(connections::not_found(id));
         }
@@ -363,7 +367,10 @@ pub(crate) fn update_connections_billing_mode(
     for (lag_id, (_, doc)) in &lags {
         check_offered(
             target,
-            doc.wire.connections_bandwidth.as_deref().unwrap_or_default(),
+            doc.wire
+                .connections_bandwidth
+                .as_deref()
+                .unwrap_or_default(),
             lag_id,
         )?;
         for (mrec, mdoc) in lags::members(svc, lag_id)? {
@@ -423,7 +430,11 @@ pub(crate) fn update_connections_billing_mode(
     if !writes.is_empty() {
         svc.commit(cx, writes)?;
     }
-    tracing::debug!(mode = target.as_str(), ports = answer.len(), "billing mode updated");
+    tracing::debug!(
+        mode = target.as_str(),
+        ports = answer.len(),
+        "billing mode updated"
+    );
     Ok(UpdateConnectionsBillingModeResponse {
         billing_mode: Some(target),
         connections: Some(answer),
@@ -473,6 +484,13 @@ mod tests {
             assert!(a.iter().all(|r| b.contains(r)), "{a:?} ⊄ {b:?}");
             assert!(b.len() > a.len(), "{a:?} vs {b:?}");
         }
-        assert!(!modes[5].included_regions.as_ref().unwrap().iter().any(|r| r.starts_with("cn-")));
+        assert!(
+            !modes[5]
+                .included_regions
+                .as_ref()
+                .unwrap()
+                .iter()
+                .any(|r| r.starts_with("cn-"))
+        );
     }
 }

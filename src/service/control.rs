@@ -419,7 +419,12 @@ impl Control for Emulator {
     }
 
     // --- VIF routes ---
-    fn set_vif_routes(&self, vif_id: &str, body: Value, now_ms: i64) -> Result<Value, ControlError> {
+    fn set_vif_routes(
+        &self,
+        vif_id: &str,
+        body: Value,
+        now_ms: i64,
+    ) -> Result<Value, ControlError> {
         super::routes::set_customer_routes(self, vif_id, body, now_ms)
     }
 }

@@ -194,7 +194,11 @@ fn route(
 /// The prefixes the associations of a Direct Connect gateway allow, for a
 /// VIF of type `ty`: VGW associations for private VIFs, TGW and Cloud WAN
 /// ones for transit VIFs.
-fn gateway_prefixes(svc: &Emulator, gateway_id: &str, ty: VifType) -> Result<Vec<String>, ApiError> {
+fn gateway_prefixes(
+    svc: &Emulator,
+    gateway_id: &str,
+    ty: VifType,
+) -> Result<Vec<String>, ApiError> {
     let mut q = Query::kind(Kind::GatewayAssociation);
     q.parent = Some(gateway_id);
     q.exclude_states = &["disassociating", "disassociated", "deleted"];
@@ -218,7 +222,11 @@ fn gateway_prefixes(svc: &Emulator, gateway_id: &str, ty: VifType) -> Result<Vec
         if !wanted {
             continue;
         }
-        for p in w.allowed_prefixes_to_direct_connect_gateway.iter().flatten() {
+        for p in w
+            .allowed_prefixes_to_direct_connect_gateway
+            .iter()
+            .flatten()
+        {
             if let Some(c) = &p.cidr
                 && !out.contains(c)
             {
@@ -262,7 +270,10 @@ fn routes_of(
     let mut all = Vec::new();
 
     // Advertised: what AWS offers.
-    let gateway = w.direct_connect_gateway_id.clone().filter(|g| !g.is_empty());
+    let gateway = w
+        .direct_connect_gateway_id
+        .clone()
+        .filter(|g| !g.is_empty());
     let vgw = w.virtual_gateway_id.clone().filter(|g| !g.is_empty());
     let amazon_asn = w.amazon_side_asn.unwrap_or_default();
     match (ty, gateway, vgw) {
@@ -379,7 +390,11 @@ fn matches(route: &Route, f: &RouteFilters, cidrs: &[Cidr]) -> bool {
         }
     }
     if let Some(asns) = f.as_path.as_ref().filter(|a| !a.is_empty()) {
-        let path = route.as_path.iter().flatten().flat_map(|s| s.path.iter().flatten());
+        let path = route
+            .as_path
+            .iter()
+            .flatten()
+            .flat_map(|s| s.path.iter().flatten());
         if !path.into_iter().any(|a| asns.contains(a)) {
             return false;
         }
@@ -405,9 +420,8 @@ pub(crate) fn list_virtual_interface_routes(
     let filters = input.filters.unwrap_or_default();
     let mut cidrs = Vec::new();
     for c in filters.cidrs.iter().flatten() {
-        let parsed = parse_cidr(c).map_err(|e| {
-            ApiError::client(format!("Invalid CIDR in filters.cidrs: {e}."))
-        })?;
+        let parsed = parse_cidr(c)
+            .map_err(|e| ApiError::client(format!("Invalid CIDR in filters.cidrs: {e}.")))?;
         cidrs.push(parsed);
     }
     let (rec, doc) = vifs::load_vif(svc, cx, &id, false)?;
@@ -468,7 +482,9 @@ fn parse_routes(body: Value) -> Result<Vec<RouteInput>, String> {
         for c in &r.communities {
             let ok = c.split_once(':').is_some_and(|(a, b)| {
                 [a, b].iter().all(|p| {
-                    !p.is_empty() && p.len() <= 5 && p.bytes().all(|x| x.is_ascii_digit())
+                    !p.is_empty()
+                        && p.len() <= 5
+                        && p.bytes().all(|x| x.is_ascii_digit())
                         && p.parse::<u32>().is_ok_and(|n| n <= 65_535)
                 })
             });
@@ -522,7 +538,9 @@ pub(crate) fn set_customer_routes(
         .map(|r| {
             let installed_at_ms = before
                 .iter()
-                .find(|b| b.cidr == r.cidr && b.as_path == r.as_path && b.communities == r.communities)
+                .find(|b| {
+                    b.cidr == r.cidr && b.as_path == r.as_path && b.communities == r.communities
+                })
                 .map_or(now_ms, |b| b.installed_at_ms);
             CustomerRoute {
                 cidr: r.cidr,

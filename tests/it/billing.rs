@@ -11,7 +11,12 @@ async fn call(srv: &TestServer, op: &str, body: Value) -> (u16, Value) {
 }
 
 /// Creates a dedicated connection at `location`; its answer.
-async fn connection(srv: &TestServer, location: &str, bandwidth: &str, mode: Option<&str>) -> Value {
+async fn connection(
+    srv: &TestServer,
+    location: &str,
+    bandwidth: &str,
+    mode: Option<&str>,
+) -> Value {
     let mut body = json!({"location": location, "bandwidth": bandwidth, "connectionName": "c"});
     if let Some(m) = mode {
         body["billingMode"] = json!(m);
@@ -95,7 +100,9 @@ async fn changes_are_all_or_nothing_and_follow_the_location_rule() {
     let out = update(&srv, std::slice::from_ref(&a), "FlatRateTier3").await;
     client_error(
         &out,
-        &format!("Connections of account {OWNER} at location EqDC2 must all be pay-as-you-go or all be flat-rate: {b} is billed PayAsYouGo."),
+        &format!(
+            "Connections of account {OWNER} at location EqDC2 must all be pay-as-you-go or all be flat-rate: {b} is billed PayAsYouGo."
+        ),
     );
     assert_eq!(mode_of(&srv, &a).await, "PayAsYouGo");
 
@@ -103,7 +110,9 @@ async fn changes_are_all_or_nothing_and_follow_the_location_rule() {
     let out = update(&srv, &[a.clone(), b.clone(), slow.clone()], "FlatRateTier3").await;
     client_error(
         &out,
-        &format!("Billing mode FlatRateTier3 is not available for {slow} (1Gbps): flat-rate tiers are offered for 10Gbps and 100Gbps dedicated connections only."),
+        &format!(
+            "Billing mode FlatRateTier3 is not available for {slow} (1Gbps): flat-rate tiers are offered for 10Gbps and 100Gbps dedicated connections only."
+        ),
     );
     assert_eq!(mode_of(&srv, &a).await, "PayAsYouGo");
     let out = update(&srv, &[a.clone(), "dxcon-ffffffff".into()], "PayAsYouGo").await;
@@ -116,11 +125,19 @@ async fn changes_are_all_or_nothing_and_follow_the_location_rule() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["connectionId"].as_str().unwrap().to_string(), c["billingMode"].clone()))
+        .map(|c| {
+            (
+                c["connectionId"].as_str().unwrap().to_string(),
+                c["billingMode"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         shown,
-        vec![(a.clone(), json!("FlatRateTier3")), (b.clone(), json!("FlatRateTier3"))]
+        vec![
+            (a.clone(), json!("FlatRateTier3")),
+            (b.clone(), json!("FlatRateTier3"))
+        ]
     );
     assert_eq!(mode_of(&srv, &b).await, "FlatRateTier3");
     // Tiers may differ at a location; PAYG may not join flat ones.
@@ -134,11 +151,20 @@ async fn changes_are_all_or_nothing_and_follow_the_location_rule() {
     .await;
     client_error(
         &(status, out),
-        &format!("Connections of account {OWNER} at location EqDC2 must all be pay-as-you-go or all be flat-rate: {a} is billed FlatRateTier1."),
+        &format!(
+            "Connections of account {OWNER} at location EqDC2 must all be pay-as-you-go or all be flat-rate: {a} is billed FlatRateTier1."
+        ),
     );
 
     // Another account sees none of them.
-    let out = raw_call(&srv, OTHER, "us-east-1", "UpdateConnectionsBillingMode", json!({"connectionIds": [a], "billingMode": "PayAsYouGo"})).await;
+    let out = raw_call(
+        &srv,
+        OTHER,
+        "us-east-1",
+        "UpdateConnectionsBillingMode",
+        json!({"connectionIds": [a], "billingMode": "PayAsYouGo"}),
+    )
+    .await;
     client_error(&out, &format!("Could not find Connection with ID {a}"));
 }
 
@@ -146,7 +172,12 @@ async fn changes_are_all_or_nothing_and_follow_the_location_rule() {
 async fn at_most_three_changes_in_six_months() {
     let srv = TestServer::start().await;
     let a = vec![id(&connection(&srv, "EqDC2", "10Gbps", None).await)];
-    for mode in ["FlatRateTier1", "FlatRateTier2", "FlatRateTier2", "FlatRateTier5"] {
+    for mode in [
+        "FlatRateTier1",
+        "FlatRateTier2",
+        "FlatRateTier2",
+        "FlatRateTier5",
+    ] {
         // The repeated mode is a no-op and is not counted.
         let (status, out) = update(&srv, &a, mode).await;
         assert_eq!(status, 200, "{mode}: {out}");
@@ -154,16 +185,31 @@ async fn at_most_three_changes_in_six_months() {
     let out = update(&srv, &a, "PayAsYouGo").await;
     client_error(
         &out,
-        &format!("Billing mode of {} can change at most 3 times in 6 months", a[0]),
+        &format!(
+            "Billing mode of {} can change at most 3 times in 6 months",
+            a[0]
+        ),
     );
     // The same mode is still accepted.
     assert_eq!(update(&srv, &a, "FlatRateTier5").await.0, 200);
     // 182 days later the first change is still inside the window...
-    let (status, _) = control(&srv, "POST", "/_dxemu/clock/advance", Some(json!({"seconds": 182 * 86_400}))).await;
+    let (status, _) = control(
+        &srv,
+        "POST",
+        "/_dxemu/clock/advance",
+        Some(json!({"seconds": 182 * 86_400})),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(update(&srv, &a, "PayAsYouGo").await.0, 400);
     // ...and one more day moves all three out.
-    control(&srv, "POST", "/_dxemu/clock/advance", Some(json!({"seconds": 86_400}))).await;
+    control(
+        &srv,
+        "POST",
+        "/_dxemu/clock/advance",
+        Some(json!({"seconds": 86_400})),
+    )
+    .await;
     let (status, out) = update(&srv, &a, "PayAsYouGo").await;
     assert_eq!(status, 200, "{out}");
     assert_eq!(mode_of(&srv, &a[0]).await, "PayAsYouGo");
@@ -189,7 +235,10 @@ async fn lag_members_share_a_mode() {
     let out = update(&srv, &members[..1], "FlatRateTier4").await;
     client_error(
         &out,
-        &format!("Connections of Lag {lag_id} must share one billing mode: {} is billed PayAsYouGo.", members[1]),
+        &format!(
+            "Connections of Lag {lag_id} must share one billing mode: {} is billed PayAsYouGo.",
+            members[1]
+        ),
     );
     // Naming the LAG changes it and every member.
     let (status, out) = update(&srv, std::slice::from_ref(&lag_id), "FlatRateTier4").await;
@@ -222,7 +271,9 @@ async fn lag_members_share_a_mode() {
     .await;
     client_error(
         &out,
-        &format!("Connections of Lag {lag_id} must share one billing mode: {other} is billed FlatRateTier1."),
+        &format!(
+            "Connections of Lag {lag_id} must share one billing mode: {other} is billed FlatRateTier1."
+        ),
     );
     let (status, _) = update(&srv, std::slice::from_ref(&other), "FlatRateTier4").await;
     assert_eq!(status, 200);
@@ -257,11 +308,15 @@ async fn hosted_connections_and_list_bounds() {
     let h = id(&hosted);
     client_error(
         &update(&srv, std::slice::from_ref(&h), "PayAsYouGo").await,
-        &format!("Connection {h} is a hosted connection; billing modes apply to dedicated connections only."),
+        &format!(
+            "Connection {h} is a hosted connection; billing modes apply to dedicated connections only."
+        ),
     );
     client_error(
         &update(&srv, std::slice::from_ref(&ic_id), "PayAsYouGo").await,
-        &format!("Connection {ic_id} is an interconnect; billing modes apply to dedicated connections only."),
+        &format!(
+            "Connection {ic_id} is an interconnect; billing modes apply to dedicated connections only."
+        ),
     );
     // 200 ids (one repeated) are accepted, 201 are not, nor none.
     let a = id(&connection(&srv, "CSVA1", "10Gbps", None).await);
@@ -285,16 +340,32 @@ async fn locations_list_billing_modes() {
     let locs = out["locations"].as_array().unwrap();
     let eqdc2 = locs.iter().find(|l| l["locationCode"] == "EqDC2").unwrap();
     let modes = eqdc2["availableBillingModes"].as_array().unwrap();
-    let names: Vec<_> = modes.iter().map(|m| m["billingMode"].as_str().unwrap()).collect();
+    let names: Vec<_> = modes
+        .iter()
+        .map(|m| m["billingMode"].as_str().unwrap())
+        .collect();
     assert_eq!(
         names,
-        ["PayAsYouGo", "FlatRateTier1", "FlatRateTier2", "FlatRateTier3", "FlatRateTier4", "FlatRateTier5"]
+        [
+            "PayAsYouGo",
+            "FlatRateTier1",
+            "FlatRateTier2",
+            "FlatRateTier3",
+            "FlatRateTier4",
+            "FlatRateTier5"
+        ]
     );
-    assert_eq!(modes[0]["availablePortSpeeds"], json!(["1G", "10G", "100G", "400G"]));
+    assert_eq!(
+        modes[0]["availablePortSpeeds"],
+        json!(["1G", "10G", "100G", "400G"])
+    );
     assert!(modes[0].get("includedRegions").is_none());
     assert_eq!(modes[1]["availablePortSpeeds"], json!(["10G", "100G"]));
     assert_eq!(modes[1]["includedRegions"], json!(["us-east-1"]));
-    assert_eq!(modes[2]["includedRegions"], json!(["us-east-1", "us-east-2"]));
+    assert_eq!(
+        modes[2]["includedRegions"],
+        json!(["us-east-1", "us-east-2"])
+    );
     let all = modes[5]["includedRegions"].as_array().unwrap();
     assert!(all.contains(&json!("ap-southeast-2")) && all.contains(&json!("eu-west-1")));
 }

@@ -59,12 +59,24 @@ async fn routes(srv: &TestServer, vif: &str, filters: Option<Value>) -> Vec<Valu
 fn cidrs(routes: &[Value]) -> Vec<String> {
     routes
         .iter()
-        .map(|r| format!("{} {}", r["routeDirection"].as_str().unwrap(), r["cidr"].as_str().unwrap()))
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["routeDirection"].as_str().unwrap(),
+                r["cidr"].as_str().unwrap()
+            )
+        })
         .collect()
 }
 
 async fn inject(srv: &TestServer, vif: &str, body: Value) -> (u16, Value) {
-    control(srv, "POST", &format!("/_dxemu/vifs/{vif}/routes"), Some(body)).await
+    control(
+        srv,
+        "POST",
+        &format!("/_dxemu/vifs/{vif}/routes"),
+        Some(body),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -72,9 +84,17 @@ async fn private_vif_on_a_vgw_advertises_the_vpc_and_accepts_injected_routes() {
     let srv = TestServer::start().await;
     let conn = connection(&srv).await;
     let vif = private_vif(&srv, &conn, 101, json!({"virtualGatewayId": VGW})).await;
-    let (_, desc) = call(&srv, "DescribeVirtualInterfaces", json!({"virtualInterfaceId": vif})).await;
+    let (_, desc) = call(
+        &srv,
+        "DescribeVirtualInterfaces",
+        json!({"virtualInterfaceId": vif}),
+    )
+    .await;
     let device = desc["virtualInterfaces"][0]["awsLogicalDeviceId"].clone();
-    assert_eq!(desc["virtualInterfaces"][0]["virtualInterfaceState"], "available");
+    assert_eq!(
+        desc["virtualInterfaces"][0]["virtualInterfaceState"],
+        "available"
+    );
 
     let before = routes(&srv, &vif, None).await;
     // The VPC's IPv4 CIDRs only: the VIF has an IPv4 peer alone.
@@ -110,12 +130,21 @@ async fn private_vif_on_a_vgw_advertises_the_vpc_and_accepts_injected_routes() {
     // Accepted first, by family then address; no IPv6 session, no IPv6 route.
     assert_eq!(
         cidrs(&all)[..2],
-        ["accepted 10.200.0.0/16".to_string(), "accepted 192.168.0.0/16".to_string()]
+        [
+            "accepted 10.200.0.0/16".to_string(),
+            "accepted 192.168.0.0/16".to_string()
+        ]
     );
     assert_eq!(all.len(), 4);
-    assert_eq!(all[0]["asPath"], json!([{"pathType": "seq", "path": [65000]}]));
+    assert_eq!(
+        all[0]["asPath"],
+        json!([{"pathType": "seq", "path": [65000]}])
+    );
     assert!(all[0].get("communities").is_none());
-    assert_eq!(all[1]["asPath"], json!([{"pathType": "seq", "path": [65000, 65001]}]));
+    assert_eq!(
+        all[1]["asPath"],
+        json!([{"pathType": "seq", "path": [65000, 65001]}])
+    );
     assert_eq!(all[1]["communities"], json!(["7224:7100"]));
 
     // Filters: AND across fields, OR within a list.
@@ -127,11 +156,19 @@ async fn private_vif_on_a_vgw_advertises_the_vpc_and_accepts_injected_routes() {
         cidrs(&f(json!({"cidrs": ["192.168.0.0/16", "10.200.0.0/16"]})).await),
         ["accepted 10.200.0.0/16", "accepted 192.168.0.0/16"]
     );
-    assert_eq!(cidrs(&f(json!({"asPath": [65001, 1]})).await), ["accepted 192.168.0.0/16"]);
-    assert_eq!(cidrs(&f(json!({"communities": ["7224:7100"]})).await), ["accepted 192.168.0.0/16"]);
+    assert_eq!(
+        cidrs(&f(json!({"asPath": [65001, 1]})).await),
+        ["accepted 192.168.0.0/16"]
+    );
+    assert_eq!(
+        cidrs(&f(json!({"communities": ["7224:7100"]})).await),
+        ["accepted 192.168.0.0/16"]
+    );
     assert_eq!(f(json!({"asPath": [64512]})).await.len(), 2);
     assert_eq!(
-        f(json!({"routeDirection": "advertised", "cidrs": ["192.168.0.0/16"]})).await.len(),
+        f(json!({"routeDirection": "advertised", "cidrs": ["192.168.0.0/16"]}))
+            .await
+            .len(),
         0
     );
     let (status, out) = call(
@@ -141,7 +178,13 @@ async fn private_vif_on_a_vgw_advertises_the_vpc_and_accepts_injected_routes() {
     )
     .await;
     assert_eq!(status, 400, "{out}");
-    assert!(out["message"].as_str().unwrap().starts_with("Invalid CIDR in filters.cidrs"), "{out}");
+    assert!(
+        out["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid CIDR in filters.cidrs"),
+        "{out}"
+    );
 
     // Paging: one at a time gives the same routes in the same order.
     let mut paged = Vec::new();
@@ -170,11 +213,20 @@ async fn private_vif_on_a_vgw_advertises_the_vpc_and_accepts_injected_routes() {
         json!({"virtualInterfaceId": vif, "nextToken": "garbage"}),
     )
     .await;
-    assert_eq!((status, out["message"].as_str()), (400, Some("The nextToken provided is not valid.")));
+    assert_eq!(
+        (status, out["message"].as_str()),
+        (400, Some("The nextToken provided is not valid."))
+    );
 
     // A route kept keeps its install time; a new one gets the clock's.
     let installed = all[1]["routeInstalledAt"].as_f64().unwrap();
-    control(&srv, "POST", "/_dxemu/clock/advance", Some(json!({"seconds": 100}))).await;
+    control(
+        &srv,
+        "POST",
+        "/_dxemu/clock/advance",
+        Some(json!({"seconds": 100})),
+    )
+    .await;
     inject(
         &srv,
         &vif,
@@ -185,12 +237,21 @@ async fn private_vif_on_a_vgw_advertises_the_vpc_and_accepts_injected_routes() {
     )
     .await;
     let accepted = routes(&srv, &vif, Some(json!({"routeDirection": "accepted"}))).await;
-    assert_eq!(cidrs(&accepted), ["accepted 172.31.0.0/16", "accepted 192.168.0.0/16"]);
+    assert_eq!(
+        cidrs(&accepted),
+        ["accepted 172.31.0.0/16", "accepted 192.168.0.0/16"]
+    );
     assert_eq!(accepted[1]["routeInstalledAt"].as_f64().unwrap(), installed);
     assert!(accepted[0]["routeInstalledAt"].as_f64().unwrap() >= installed + 100.0);
 
     // BGP down: nothing.
-    let (status, _) = control(&srv, "POST", &format!("/_dxemu/vifs/{vif}/bgp-status"), Some(json!({"bgpStatus": "down"}))).await;
+    let (status, _) = control(
+        &srv,
+        "POST",
+        &format!("/_dxemu/vifs/{vif}/bgp-status"),
+        Some(json!({"bgpStatus": "down"})),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(routes(&srv, &vif, None).await.is_empty());
 }
@@ -204,8 +265,16 @@ async fn errors_and_other_accounts() {
     assert_eq!(status, 400);
     assert_eq!(out["__type"], "DirectConnectClientException");
     assert_eq!(out["message"], "virtualInterfaceId must be specified.");
-    let (_, out) = call(&srv, "ListVirtualInterfaceRoutes", json!({"virtualInterfaceId": "dxvif-ffffffff"})).await;
-    assert_eq!(out["message"], "Virtual interface dxvif-ffffffff does not exist");
+    let (_, out) = call(
+        &srv,
+        "ListVirtualInterfaceRoutes",
+        json!({"virtualInterfaceId": "dxvif-ffffffff"}),
+    )
+    .await;
+    assert_eq!(
+        out["message"],
+        "Virtual interface dxvif-ffffffff does not exist"
+    );
     let (status, out) = raw_call(
         &srv,
         OTHER,
@@ -215,31 +284,70 @@ async fn errors_and_other_accounts() {
     )
     .await;
     assert_eq!(status, 400);
-    assert_eq!(out["message"], format!("Virtual interface {vif} does not exist"));
+    assert_eq!(
+        out["message"],
+        format!("Virtual interface {vif} does not exist")
+    );
 
     // The control call checks its input strictly.
     let url = format!("{}/_dxemu/vifs/{vif}/routes", srv.endpoint);
-    let resp = reqwest::Client::new().post(&url).body("{not json").send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .post(&url)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 400);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"], "BadRequest");
     for (bad, text) in [
-        (json!({"routes": [{"cidr": "10.0.0.1/8"}]}), "routes[0]: \"10.0.0.1/8\" has host bits set; its network is 10.0.0.0/8"),
-        (json!({"routes": [{"cidr": "300.0.0.0/8"}]}), "routes[0]: \"300.0.0.0/8\" is not a CIDR block like 10.0.0.0/16 or 2001:db8::/32"),
-        (json!({"routes": [{"cidr": "10.0.0.0/8", "asPath": [-1]}]}), "routes[0]: asPath entry -1 is not an ASN (1-4294967295)"),
-        (json!({"routes": [{"cidr": "10.0.0.0/8", "communities": ["a:b"]}]}), "routes[0]: community \"a:b\" is not of the form <0-65535>:<0-65535>"),
+        (
+            json!({"routes": [{"cidr": "10.0.0.1/8"}]}),
+            "routes[0]: \"10.0.0.1/8\" has host bits set; its network is 10.0.0.0/8",
+        ),
+        (
+            json!({"routes": [{"cidr": "300.0.0.0/8"}]}),
+            "routes[0]: \"300.0.0.0/8\" is not a CIDR block like 10.0.0.0/16 or 2001:db8::/32",
+        ),
+        (
+            json!({"routes": [{"cidr": "10.0.0.0/8", "asPath": [-1]}]}),
+            "routes[0]: asPath entry -1 is not an ASN (1-4294967295)",
+        ),
+        (
+            json!({"routes": [{"cidr": "10.0.0.0/8", "communities": ["a:b"]}]}),
+            "routes[0]: community \"a:b\" is not of the form <0-65535>:<0-65535>",
+        ),
     ] {
         let (status, out) = inject(&srv, &vif, bad).await;
         assert_eq!(status, 400, "{out}");
         assert_eq!(out["message"], text);
     }
-    let (status, out) = inject(&srv, &vif, json!({"routes": [{"cidr": "10.0.0.0/8", "med": 5}]})).await;
+    let (status, out) = inject(
+        &srv,
+        &vif,
+        json!({"routes": [{"cidr": "10.0.0.0/8", "med": 5}]}),
+    )
+    .await;
     assert_eq!(status, 400);
-    assert!(out["message"].as_str().unwrap().contains("unknown field `med`"), "{out}");
+    assert!(
+        out["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `med`"),
+        "{out}"
+    );
     let (status, out) = inject(&srv, "dxvif-ffffffff", json!({"routes": []})).await;
-    assert_eq!((status, out["message"].as_str()), (400, Some("Virtual interface dxvif-ffffffff does not exist")));
+    assert_eq!(
+        (status, out["message"].as_str()),
+        (400, Some("Virtual interface dxvif-ffffffff does not exist"))
+    );
     // Nothing was stored by the refused calls.
-    assert_eq!(routes(&srv, &vif, Some(json!({"routeDirection": "accepted"}))).await.len(), 0);
+    assert_eq!(
+        routes(&srv, &vif, Some(json!({"routeDirection": "accepted"})))
+            .await
+            .len(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -247,7 +355,12 @@ async fn injected_routes_travel_with_the_state_export() {
     let srv = TestServer::start().await;
     let conn = connection(&srv).await;
     let vif = private_vif(&srv, &conn, 101, json!({"virtualGatewayId": VGW})).await;
-    inject(&srv, &vif, json!({"routes": [{"cidr": "10.9.0.0/16", "communities": ["7224:9100"]}]})).await;
+    inject(
+        &srv,
+        &vif,
+        json!({"routes": [{"cidr": "10.9.0.0/16", "communities": ["7224:9100"]}]}),
+    )
+    .await;
     let before = routes(&srv, &vif, None).await;
     let (_, state) = control(&srv, "GET", "/_dxemu/state", None).await;
     let doc = state["resources"]
@@ -284,15 +397,28 @@ async fn public_vifs_advertise_aws_prefixes_and_accept_their_filters() {
     let all = routes(&srv, &vif, None).await;
     assert_eq!(all[0]["cidr"], "198.51.100.0/24");
     assert_eq!(all[0]["routeDirection"], "accepted");
-    assert_eq!(all[0]["asPath"], json!([{"pathType": "seq", "path": [65010]}]));
+    assert_eq!(
+        all[0]["asPath"],
+        json!([{"pathType": "seq", "path": [65010]}])
+    );
     let advertised = &all[1..];
     assert_eq!(advertised.len(), 8);
-    assert!(advertised.iter().all(|r| r["asPath"] == json!([{"pathType": "seq", "path": [7224]}])));
+    assert!(
+        advertised
+            .iter()
+            .all(|r| r["asPath"] == json!([{"pathType": "seq", "path": [7224]}]))
+    );
     let local = routes(&srv, &vif, Some(json!({"communities": ["7224:8100"]}))).await;
     assert_eq!(cidrs(&local), ["advertised 52.4.0.0/14"]);
     let continent = routes(&srv, &vif, Some(json!({"communities": ["7224:8200"]}))).await;
-    assert_eq!(cidrs(&continent), ["advertised 3.128.0.0/15", "advertised 34.208.0.0/12"]);
-    let global: Vec<_> = advertised.iter().filter(|r| r.get("communities").is_none()).collect();
+    assert_eq!(
+        cidrs(&continent),
+        ["advertised 3.128.0.0/15", "advertised 34.208.0.0/12"]
+    );
+    let global: Vec<_> = advertised
+        .iter()
+        .filter(|r| r.get("communities").is_none())
+        .collect();
     assert_eq!(global.len(), 5);
     // Public VIFs take no injected routes.
     let (status, out) = inject(&srv, &vif, json!({"routes": []})).await;
@@ -303,8 +429,16 @@ async fn public_vifs_advertise_aws_prefixes_and_accept_their_filters() {
 async fn vifs_on_a_gateway_advertise_its_associations_allowed_prefixes() {
     let srv = TestServer::start().await;
     let conn = connection(&srv).await;
-    let gw = ok(&srv, "CreateDirectConnectGateway", json!({"directConnectGatewayName": "g", "amazonSideAsn": 64600})).await;
-    let gw_id = gw["directConnectGateway"]["directConnectGatewayId"].as_str().unwrap().to_string();
+    let gw = ok(
+        &srv,
+        "CreateDirectConnectGateway",
+        json!({"directConnectGatewayName": "g", "amazonSideAsn": 64600}),
+    )
+    .await;
+    let gw_id = gw["directConnectGateway"]["directConnectGatewayId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let private = private_vif(&srv, &conn, 101, json!({"directConnectGatewayId": gw_id})).await;
     assert!(routes(&srv, &private, None).await.is_empty());
     ok(
@@ -315,12 +449,26 @@ async fn vifs_on_a_gateway_advertise_its_associations_allowed_prefixes() {
     )
     .await;
     let got = routes(&srv, &private, None).await;
-    assert_eq!(cidrs(&got), ["advertised 10.40.0.0/16", "advertised 10.50.0.0/16"]);
-    assert_eq!(got[0]["asPath"], json!([{"pathType": "seq", "path": [64600]}]));
+    assert_eq!(
+        cidrs(&got),
+        ["advertised 10.40.0.0/16", "advertised 10.50.0.0/16"]
+    );
+    assert_eq!(
+        got[0]["asPath"],
+        json!([{"pathType": "seq", "path": [64600]}])
+    );
 
     // A transit VIF sees the transit gateway's prefixes, not the VGW's.
-    let gw2 = ok(&srv, "CreateDirectConnectGateway", json!({"directConnectGatewayName": "t"})).await;
-    let gw2_id = gw2["directConnectGateway"]["directConnectGatewayId"].as_str().unwrap().to_string();
+    let gw2 = ok(
+        &srv,
+        "CreateDirectConnectGateway",
+        json!({"directConnectGatewayName": "t"}),
+    )
+    .await;
+    let gw2_id = gw2["directConnectGateway"]["directConnectGatewayId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     ok(
         &srv,
         "CreateDirectConnectGatewayAssociation",
@@ -335,8 +483,14 @@ async fn vifs_on_a_gateway_advertise_its_associations_allowed_prefixes() {
             "virtualInterfaceName": "t", "vlan": 300, "asn": 65020, "directConnectGatewayId": gw2_id}}),
     )
     .await;
-    let transit = t["virtualInterface"]["virtualInterfaceId"].as_str().unwrap().to_string();
-    assert_eq!(cidrs(&routes(&srv, &transit, None).await), ["advertised 100.64.0.0/16"]);
+    let transit = t["virtualInterface"]["virtualInterfaceId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        cidrs(&routes(&srv, &transit, None).await),
+        ["advertised 100.64.0.0/16"]
+    );
 }
 
 #[tokio::test]
@@ -368,7 +522,11 @@ async fn the_dashboard_row_of_a_vif_sets_its_customer_routes() {
             .body(form)
             .send()
     };
-    let resp = post(format!("do=routes&id={vif}&cidrs=10.7.0.0%2F16%2C+10.8.0.0%2F16")).await.unwrap();
+    let resp = post(format!(
+        "do=routes&id={vif}&cidrs=10.7.0.0%2F16%2C+10.8.0.0%2F16"
+    ))
+    .await
+    .unwrap();
     assert_eq!(resp.status().as_u16(), 303);
     let flash = resp.headers()["location"].to_str().unwrap().to_string();
     let shown = http
@@ -379,11 +537,19 @@ async fn the_dashboard_row_of_a_vif_sets_its_customer_routes() {
         .text()
         .await
         .unwrap();
-    assert!(shown.contains(&format!("{vif} now advertises 2 customer route(s)")), "{shown}");
+    assert!(
+        shown.contains(&format!("{vif} now advertises 2 customer route(s)")),
+        "{shown}"
+    );
     let accepted = routes(&srv, &vif, Some(json!({"routeDirection": "accepted"}))).await;
-    assert_eq!(cidrs(&accepted), ["accepted 10.7.0.0/16", "accepted 10.8.0.0/16"]);
+    assert_eq!(
+        cidrs(&accepted),
+        ["accepted 10.7.0.0/16", "accepted 10.8.0.0/16"]
+    );
     // A bad CIDR is reported, not stored.
-    let resp = post(format!("do=routes&id={vif}&cidrs=10.7.0.1%2F16")).await.unwrap();
+    let resp = post(format!("do=routes&id={vif}&cidrs=10.7.0.1%2F16"))
+        .await
+        .unwrap();
     let flash = resp.headers()["location"].to_str().unwrap().to_string();
     let shown = http
         .get(format!("{}{flash}", srv.endpoint))
@@ -394,5 +560,10 @@ async fn the_dashboard_row_of_a_vif_sets_its_customer_routes() {
         .await
         .unwrap();
     assert!(shown.contains("has host bits set"), "{shown}");
-    assert_eq!(routes(&srv, &vif, Some(json!({"routeDirection": "accepted"}))).await.len(), 2);
+    assert_eq!(
+        routes(&srv, &vif, Some(json!({"routeDirection": "accepted"})))
+            .await
+            .len(),
+        2
+    );
 }
