@@ -166,3 +166,32 @@ def test_routes_filters_paging_and_errors(server):
     # BGP down: no routes.
     control(server, "POST", f"/_dxemu/vifs/{vif}/bgp-status", {"bgpStatus": "down"})
     assert dx.list_virtual_interface_routes(virtualInterfaceId=vif)["routes"] == []
+
+
+def test_routes_and_change_counts_survive_a_restart(tmp_path):
+    import signal
+
+    from conftest import Server
+
+    srv = Server("--data-dir", str(tmp_path)).start()
+    dx = srv.client("300000000007")
+    vif = make_vif(dx)
+    conn = dx.describe_virtual_interfaces(virtualInterfaceId=vif)["virtualInterfaces"][0]["connectionId"]
+    status, _ = control(srv, "POST", f"/_dxemu/vifs/{vif}/routes",
+                        {"routes": [{"cidr": "10.77.0.0/16", "communities": ["7224:9300"]}]})
+    assert status == 200
+    before = dx.list_virtual_interface_routes(virtualInterfaceId=vif)["routes"]
+    for mode in ["FlatRateTier1", "FlatRateTier2", "FlatRateTier3"]:
+        dx.update_connections_billing_mode(connectionIds=[conn], billingMode=mode)
+    srv.kill(signal.SIGKILL)
+
+    again = Server("--data-dir", str(tmp_path)).start()
+    try:
+        dx = again.client("300000000007")
+        after = dx.list_virtual_interface_routes(virtualInterfaceId=vif)["routes"]
+        assert after == before
+        assert after[0]["cidr"] == "10.77.0.0/16" and after[0]["communities"] == ["7224:9300"]
+        assert error(dx.update_connections_billing_mode, connectionIds=[conn], billingMode="PayAsYouGo") == (
+            CCE, f"Billing mode of {conn} can change at most 3 times in 6 months")
+    finally:
+        again.kill(signal.SIGTERM)
