@@ -318,6 +318,13 @@ async fn hosted_connections_and_list_bounds() {
             "Connection {ic_id} is an interconnect; billing modes apply to dedicated connections only."
         ),
     );
+    // Deleted connections keep their mode.
+    let gone = id(&connection(&srv, "CSVA1", "10Gbps", None).await);
+    call(&srv, "DeleteConnection", json!({"connectionId": gone})).await;
+    client_error(
+        &update(&srv, std::slice::from_ref(&gone), "FlatRateTier1").await,
+        &format!("Connection {gone} is in state deleted and its billing mode cannot be changed."),
+    );
     // 200 ids (one repeated) are accepted, 201 are not, nor none.
     let a = id(&connection(&srv, "CSVA1", "10Gbps", None).await);
     let (status, out) = update(&srv, &vec![a.clone(); 200], "FlatRateTier1").await;
