@@ -126,4 +126,16 @@ pub trait Control: Send + Sync {
     fn poll_interval_ms(&self) -> Option<i64> {
         None
     }
+    /// Sets the prefixes the customer's router advertises on a private or
+    /// transit VIF: `{"routes": [{"cidr", "asPath"?, "communities"?}]}`.
+    fn set_vif_routes(
+        &self,
+        vif_id: &str,
+        _body: serde_json::Value,
+        _now_ms: i64,
+    ) -> Result<serde_json::Value, ControlError> {
+        Err(ControlError::BadRequest(format!(
+            "routes of {vif_id} cannot be set on this backend"
+        )))
+    }
 }

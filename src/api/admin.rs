@@ -35,6 +35,21 @@ pub fn routes() -> Router<AppState> {
         .route("/_dxemu/partners", post(add_partner))
         .route("/_dxemu/partners/{account}", delete(remove_partner))
         .route("/_dxemu/state", get(export_state).post(import_state))
+        .route("/_dxemu/vifs/{id}/routes", post(set_vif_routes))
+}
+
+/// Sets what the customer's router advertises on a VIF.
+async fn set_vif_routes(
+    State(state): State<AppState>,
+    Path(vif): Path<String>,
+    body: Bytes,
+) -> Response {
+    let body = match json_body(&body) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    let now = state.clock.now_ms();
+    blocking(&state, move |c| c.set_vif_routes(&vif, body, now)).await
 }
 
 /// Runs a blocking control call and answers with its JSON, or its error.

@@ -225,6 +225,7 @@ async fn action(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         "state" => force(&state, get("kind"), get("id"), get("to")).await,
         "advance" => advance(&state, get("seconds")).await,
         "reset" => reset(&state).await,
+        "routes" => set_routes(&state, get("id"), get("cidrs")).await,
         _ => Err("unknown action".to_string()),
     };
     let flash = match outcome {
@@ -283,6 +284,25 @@ async fn advance(state: &AppState, seconds: &str) -> Result<String, String> {
         "clock moved forward by {}; {applied} transition(s) applied",
         duration(seconds)
     ))
+}
+
+/// Sets the customer's advertised prefixes of a VIF from a form field of
+/// CIDRs separated by spaces or commas (empty: none).
+async fn set_routes(state: &AppState, id: &str, cidrs: &str) -> Result<String, String> {
+    let routes: Vec<serde_json::Value> = cidrs
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|c| !c.is_empty())
+        .map(|c| serde_json::json!({ "cidr": c }))
+        .collect();
+    let n = routes.len();
+    let body = serde_json::json!({ "routes": routes });
+    let (id, now) = (id.to_string(), state.clock.now_ms());
+    let backend = state.backend.clone();
+    let shown = id.clone();
+    blocking(move || backend.set_vif_routes(&id, body, now))
+        .await
+        .map_err(control_message)?;
+    Ok(format!("{shown} now advertises {n} customer route(s)"))
 }
 
 async fn reset(state: &AppState) -> Result<String, String> {
@@ -666,6 +686,20 @@ fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &R
                     esc(&r.state),
                     esc(to),
                     esc(&label(kind, &r.state, to))
+                );
+            }
+            if kind == Kind::VirtualInterface
+                && !matches!(r.state.as_str(), "deleting" | "deleted" | "rejected")
+            {
+                let _ = write!(
+                    out,
+                    "<form method=\"post\" action=\"{ACTION}\" class=\"routes\">\
+                     <input type=\"hidden\" name=\"do\" value=\"routes\">\
+                     <input type=\"hidden\" name=\"id\" value=\"{0}\">\
+                     <input type=\"text\" name=\"cidrs\" size=\"18\" placeholder=\"10.1.0.0/16, …\" \
+                     aria-label=\"Customer routes of {0}\" title=\"CIDRs the customer router advertises (private/transit VIFs)\">\
+                     <button type=\"submit\">Set routes</button></form>",
+                    esc(&r.id)
                 );
             }
         }

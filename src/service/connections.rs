@@ -16,6 +16,9 @@ pub(crate) struct ConnectionExtra {
     /// Set on hosted connections: who allocated it, and on what.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosted: Option<Hosted>,
+    /// When its billing mode changed (epoch ms), within the counting window.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub billing_changes: Vec<i64>,
 }
 
 /// The partner side of a hosted connection.
@@ -95,7 +98,15 @@ pub(crate) fn create_connection(
     let tags = tags::validate_new(input.tags.unwrap_or_default())?;
     let _guard = svc.lock()?;
     ports::check_location_quota(svc, cx, location.code, 1)?;
-    ports::create(
+    let billing = super::billing::for_new_connection(
+        svc,
+        cx,
+        location.code,
+        &input.bandwidth,
+        input.billing_mode,
+        input.lag_id.as_deref(),
+    )?;
+    ports::create_billed(
         svc,
         cx,
         ports::NewPort {
@@ -108,6 +119,7 @@ pub(crate) fn create_connection(
             tags,
             lag_id: input.lag_id.as_deref(),
         },
+        Some(billing),
     )
 }
 
@@ -386,7 +398,7 @@ pub(crate) fn describe_locations(cx: &RequestContext) -> Result<Locations, ApiEr
             available_mac_sec_port_speeds: Some(
                 l.macsec_speeds.iter().map(|s| s.to_string()).collect(),
             ),
-            available_billing_modes: None,
+            available_billing_modes: Some(super::billing::available_modes(l)),
         })
         .collect();
     Ok(Locations {

@@ -427,6 +427,16 @@ impl Control for Emulator {
     fn poll_interval_ms(&self) -> Option<i64> {
         self.store().shared().then_some(SHARED_POLL_MS)
     }
+
+    // --- VIF routes ---
+    fn set_vif_routes(
+        &self,
+        vif_id: &str,
+        body: Value,
+        now_ms: i64,
+    ) -> Result<Value, ControlError> {
+        super::routes::set_customer_routes(self, vif_id, body, now_ms)
+    }
 }
 
 /// Checks that an imported document decodes as the service will read it.

@@ -215,6 +215,14 @@ pub(crate) fn create_lag(
     };
     let new_members = wanted - usize::from(existing.is_some());
     ports::check_location_quota(svc, cx, location.code, new_members)?;
+    let billing = super::billing::for_new_lag(
+        svc,
+        cx,
+        location.code,
+        &bandwidth,
+        input.billing_mode,
+        existing.as_ref().map(|(r, d)| (r, &d.wire)),
+    )?;
 
     let lag_id = fresh_id(svc, "dxlag")?;
     let device = match &existing {
@@ -246,6 +254,7 @@ pub(crate) fn create_lag(
         mac_sec_capable: Some(macsec),
         encryption_mode: Some(if macsec { "no_encrypt" } else { "unknown" }.to_string()),
         mac_sec_keys: macsec.then(Vec::new),
+        billing_mode: billing,
         ..Default::default()
     };
     let lag_doc = LagDoc {
@@ -261,6 +270,9 @@ pub(crate) fn create_lag(
     let mut member_wires = Vec::new();
     if let Some((rec, mut doc)) = existing {
         doc.wire.lag_id = Some(lag_id.clone());
+        if billing.is_some() {
+            doc.wire.billing_mode = billing;
+        }
         let mut moved = rec.clone();
         moved.parent = Some(lag_id.clone());
         let state = rec.state.clone();
@@ -290,6 +302,7 @@ pub(crate) fn create_lag(
             child_tags.clone(),
         );
         wire.lag_id = Some(lag_id.clone());
+        wire.billing_mode = billing;
         wire.aws_device = Some(device.clone());
         wire.aws_device_v2 = Some(device.clone());
         wire.aws_logical_device_id = Some(device.clone());
@@ -504,6 +517,9 @@ pub(crate) fn associate_connection_with_lag(
     {
         doc.wire.mac_sec_keys = lag_doc.wire.mac_sec_keys.clone();
     }
+    // A pay-as-you-go joiner takes the LAG's billing mode.
+    doc.wire.billing_mode =
+        super::billing::for_lag_joiner(id, &doc.wire, &input.lag_id, &lag_doc.wire)?;
     doc.wire.lag_id = Some(input.lag_id.clone());
     let mut moved = rec.clone();
     moved.parent = Some(input.lag_id.clone());

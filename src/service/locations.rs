@@ -407,6 +407,106 @@ pub fn port_speed(bandwidth: &str) -> Option<&'static str> {
     }
 }
 
+// --- billing modes ---
+
+/// Commercial Regions (no China, no GovCloud) grouped by continent, for the
+/// Regions a flat-rate tier includes [I: the flat-rate guide names Tier1
+/// metro ... Tier5 global; the groups between are the emulator's].
+const CONTINENTS: &[&[&str]] = &[
+    &[
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "ca-central-1",
+        "ca-west-1",
+    ],
+    &["sa-east-1", "mx-central-1"],
+    &[
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-central-1",
+        "eu-central-2",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+    ],
+    &["me-south-1", "me-central-1", "il-central-1", "af-south-1"],
+    &[
+        "ap-southeast-2",
+        "ap-southeast-4",
+        "ap-southeast-6",
+        "ap-southeast-1",
+        "ap-southeast-3",
+        "ap-southeast-5",
+        "ap-southeast-7",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-south-1",
+        "ap-south-2",
+        "ap-east-1",
+        "ap-east-2",
+    ],
+];
+
+/// The continent group a commercial Region belongs to, if known.
+pub fn continent_of(region: &str) -> Option<usize> {
+    CONTINENTS.iter().position(|c| c.contains(&region))
+}
+
+/// The Regions a flat-rate tier (1-5) of a location whose home Region is
+/// `home` includes, home first; cumulative: Tier1 the home Region, Tier2 its
+/// neighbours on the same coast or country, Tier3 its continent, Tier4 the
+/// continent and the next one (Americas, Europe with Middle East and Africa,
+/// Asia Pacific with Middle East), Tier5 every commercial Region.
+pub fn tier_regions(home: &str, tier: u8) -> Vec<String> {
+    let mut out = vec![home.to_string()];
+    let mut add = |list: &[&str]| {
+        for r in list {
+            if !out.iter().any(|o| o == r) {
+                out.push((*r).to_string());
+            }
+        }
+    };
+    let continent = CONTINENTS
+        .iter()
+        .position(|c| c.contains(&home))
+        .unwrap_or(0);
+    if tier >= 2 {
+        let neighbours: &[&str] = match home {
+            "us-east-1" | "us-east-2" => &["us-east-1", "us-east-2"],
+            "us-west-1" | "us-west-2" => &["us-west-1", "us-west-2"],
+            "eu-west-1" | "eu-west-2" => &["eu-west-1", "eu-west-2"],
+            "eu-central-1" | "eu-central-2" => &["eu-central-1", "eu-central-2"],
+            "ap-southeast-2" | "ap-southeast-4" => &["ap-southeast-2", "ap-southeast-4"],
+            "sa-east-1" => &["sa-east-1"],
+            _ => &[],
+        };
+        add(neighbours);
+    }
+    if tier >= 3 {
+        add(CONTINENTS[continent]);
+    }
+    if tier >= 4 {
+        let next = match continent {
+            0 => 1,
+            1 => 0,
+            2 => 3,
+            3 => 2,
+            _ => 3,
+        };
+        add(CONTINENTS[next]);
+    }
+    if tier >= 5 {
+        for c in CONTINENTS {
+            add(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

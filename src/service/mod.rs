@@ -6,6 +6,7 @@
 
 mod addressing;
 mod bgp;
+mod billing;
 mod connections;
 mod control;
 mod customer;
@@ -20,6 +21,7 @@ mod paging;
 mod ports;
 mod resiliency;
 mod router;
+mod routes;
 mod tags;
 mod vifs;
 
@@ -1206,6 +1208,24 @@ impl DirectConnect for Emulator {
         input: DisassociateConnectionsFromResiliencyGroupRequest,
     ) -> Result<DisassociateConnectionsFromResiliencyGroupResult, ApiError> {
         resiliency::disassociate_connections_from_resiliency_group(self, cx, input)
+    }
+
+    // --- billing modes and VIF routes ---
+
+    fn update_connections_billing_mode(
+        &self,
+        cx: &RequestContext,
+        input: UpdateConnectionsBillingModeRequest,
+    ) -> Result<UpdateConnectionsBillingModeResponse, ApiError> {
+        billing::update_connections_billing_mode(self, cx, input)
+    }
+
+    fn list_virtual_interface_routes(
+        &self,
+        cx: &RequestContext,
+        input: ListVirtualInterfaceRoutesRequest,
+    ) -> Result<ListVirtualInterfaceRoutesResponse, ApiError> {
+        routes::list_virtual_interface_routes(self, cx, input)
     }
 }
 

@@ -169,6 +169,16 @@ pub fn create(
     cx: &RequestContext,
     port: NewPort<'_>,
 ) -> Result<Connection, ApiError> {
+    create_billed(svc, cx, port, None)
+}
+
+/// [`create`], for a dedicated connection billed in `billing_mode`.
+pub fn create_billed(
+    svc: &Emulator,
+    cx: &RequestContext,
+    port: NewPort<'_>,
+    billing_mode: Option<BillingMode>,
+) -> Result<Connection, ApiError> {
     let lag = match port.lag_id {
         Some(lag_id) => Some(super::lags::joinable(
             svc,
@@ -192,6 +202,7 @@ pub fn create(
         port.provider_name,
         port.tags,
     );
+    wire.billing_mode = billing_mode;
     if let Some((lag_rec, lag_doc)) = &lag {
         let l = &lag_doc.wire;
         wire.lag_id = Some(lag_rec.id.clone());

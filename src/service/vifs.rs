@@ -18,6 +18,9 @@ pub(crate) struct VifExtra {
     /// The state to return to when a failover test ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_test: Option<String>,
+    /// Its routes' dates and what the customer's router advertises.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routes: Option<super::routes::VifRoutes>,
 }
 
 /// A stored VIF. Its record: kind `VirtualInterface`, account = VIF owner,
@@ -534,6 +537,7 @@ fn create_vif(
         wire,
         x: VifExtra {
             allocated_by: allocated.then(|| cx.account.clone()),
+            routes: Some(super::routes::VifRoutes::created(cx.now_ms)),
             ..Default::default()
         },
     };

@@ -221,3 +221,32 @@ pub async fn control(
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or(serde_json::Value::Null))
 }
+
+/// A raw AWS JSON 1.1 call of `op` signed as `account` in `region` (for
+/// operations the SDK predates): the HTTP status and the JSON body.
+pub async fn raw_call(
+    srv: &TestServer,
+    account: &str,
+    region: &str,
+    op: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={account}/20261129/{region}/directconnect/aws4_request, SignedHeaders=host, Signature=0"
+    );
+    let resp = reqwest::Client::new()
+        .post(format!("{}/", srv.endpoint))
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", format!("OvertureService.{op}"))
+        .header("authorization", auth)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}

@@ -2,6 +2,7 @@
 //! the real `aws-sdk-directconnect` client and by raw HTTP.
 
 mod auth;
+mod billing;
 mod cache;
 mod common;
 mod connections;
@@ -17,6 +18,7 @@ mod macsec;
 mod protocol;
 mod races;
 mod resiliency;
+mod routes;
 mod tags;
 mod ui;
 mod vifs;

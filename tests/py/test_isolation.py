@@ -137,6 +137,8 @@ def calls(i: dict) -> list[tuple[str, dict]]:
         ("DisassociateMacSecKey", dict(connectionId=i["conn"], secretARN=secret)),
         ("ListVirtualInterfaceTestHistory", dict(virtualInterfaceId=i["vif"])),
         ("ListVirtualInterfaceTestHistory", dict(testId=i["test"])),
+        ("ListVirtualInterfaceRoutes", dict(virtualInterfaceId=i["vif"])),
+        ("UpdateConnectionsBillingMode", dict(connectionIds=[i["conn"], i["lag"]], billingMode="PayAsYouGo")),
         ("StartBgpFailoverTest", dict(virtualInterfaceId=i["vif"])),
         ("StopBgpFailoverTest", dict(virtualInterfaceId=i["vif"])),
         ("TagResource", dict(resourceArn=i["arn"], tags=[{"key": "pwned", "value": "1"}])),
