@@ -46,8 +46,9 @@ pub(crate) fn is_flat(mode: BillingMode) -> bool {
 
 /// The mode a stored dedicated port or LAG is billed in (pay-as-you-go for
 /// ones stored before billing modes existed).
+/// A port pair's mode counts as its tier (the pair is shown, not chosen).
 fn mode_of(stored: Option<BillingMode>) -> BillingMode {
-    stored.unwrap_or(BillingMode::PayAsYouGo)
+    super::resiliency::unpaired(stored).unwrap_or(BillingMode::PayAsYouGo)
 }
 
 /// What DescribeLocations lists for a location: pay-as-you-go at every
@@ -401,6 +402,11 @@ pub(crate) fn update_connections_billing_mode(
         }
     }
 
+    let changed: Vec<String> = ports
+        .iter()
+        .map(|(rec, _)| rec.id.clone())
+        .chain(lags.keys().cloned())
+        .collect();
     let mut writes = Vec::new();
     let mut answer = Vec::with_capacity(ports.len());
     for (rec, mut doc) in ports {
@@ -418,7 +424,7 @@ pub(crate) fn update_connections_billing_mode(
         answer.push(doc.wire);
     }
     for (rec, mut doc) in lags.into_values() {
-        if doc.wire.billing_mode != Some(target) {
+        if mode_of(doc.wire.billing_mode) != target {
             doc.wire.billing_mode = Some(target);
             let state = rec.state.clone();
             writes.push(Write::Put(
@@ -429,6 +435,17 @@ pub(crate) fn update_connections_billing_mode(
     }
     if !writes.is_empty() {
         svc.commit(cx, writes)?;
+        // Members of a resiliency group pair up (or part) by their new modes.
+        let ids: Vec<&str> = changed.iter().map(String::as_str).collect();
+        let repairs = super::resiliency::repair_port_pairs(svc, &ids)?;
+        if !repairs.is_empty() {
+            svc.commit(cx, repairs)?;
+            for wire in &mut answer {
+                if let Some(id) = wire.connection_id.clone() {
+                    *wire = load_dedicated(svc, cx, &id)?.1.wire;
+                }
+            }
+        }
     }
     tracing::debug!(
         mode = target.as_str(),

@@ -501,6 +501,13 @@ pub(crate) fn associate_connection_with_lag(
     if doc.wire.lag_id.as_deref() == Some(input.lag_id.as_str()) {
         return Ok(doc.wire);
     }
+    // A LAG is one member of a resiliency group: its connections are not
+    // members of their own (the group's rule, seen from the other side).
+    if let Some(group) = super::resiliency::live_membership(svc, id)?.and_then(|m| m.parent) {
+        return Err(ApiError::client(format!(
+            "Connection {id} belongs to resiliency group {group}: disassociate it from the group before adding it to a LAG."
+        )));
+    }
     let bandwidth = doc.wire.bandwidth.clone().unwrap_or_default();
     let location = doc.wire.location.clone().unwrap_or_default();
     let macsec = doc.wire.mac_sec_capable.unwrap_or(false);

@@ -1263,7 +1263,9 @@ mod tests {
             due_at: Some(10),
         };
         rec.version = 0;
-        svc.store().apply(vec![Write::Put(rec, Expect::Absent)]).unwrap();
+        svc.store()
+            .apply(vec![Write::Put(rec, Expect::Absent)])
+            .unwrap();
         svc.reload_due().unwrap();
         let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
         let writer = {
@@ -1278,8 +1280,18 @@ mod tests {
         let started = std::time::Instant::now();
         assert_eq!(svc.catch_up_for_read(1_000).unwrap(), 0);
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
-        let state = |svc: &Emulator| svc.store().get(Kind::Connection, "dxcon-r").unwrap().unwrap().state;
-        assert_eq!(state(&svc), "requested", "nothing applied while the writer holds the lock");
+        let state = |svc: &Emulator| {
+            svc.store()
+                .get(Kind::Connection, "dxcon-r")
+                .unwrap()
+                .unwrap()
+                .state
+        };
+        assert_eq!(
+            state(&svc),
+            "requested",
+            "nothing applied while the writer holds the lock"
+        );
         release.0.send(()).unwrap();
         writer.join().unwrap();
         assert_eq!(svc.catch_up_for_read(1_000).unwrap(), 1);

@@ -159,7 +159,7 @@ fn memberships(
 }
 
 /// The live (associating or associated) membership of a connection or LAG, if any.
-fn live_membership(svc: &Emulator, member: &str) -> Result<Option<Record>, ApiError> {
+pub(crate) fn live_membership(svc: &Emulator, member: &str) -> Result<Option<Record>, ApiError> {
     let mut q = Query::kind(Kind::ResiliencyGroupAssociation);
     q.link = Some(member);
     q.exclude_states = &["disassociating", "disassociated"];
@@ -552,7 +552,6 @@ fn pair_writes(
 /// change to their billing mode has been committed, under the write lock,
 /// and commit what it returns. A resource in no group shows no pair.
 // For the billing-mode operations (UpdateConnectionsBillingMode).
-#[cfg_attr(not(test), expect(dead_code))]
 pub(crate) fn repair_port_pairs(svc: &Emulator, ids: &[&str]) -> Result<Vec<Write>, ApiError> {
     let mut groups = Vec::new();
     let mut single = Vec::new();
@@ -1071,12 +1070,12 @@ mod tests {
             region: "us-east-1".into(),
             now_ms: 1_000_000,
         };
-        let port = |name: &str| {
+        let port_at = |name: &str, location: &str| {
             connections::create_connection(
                 &svc,
                 &cx,
                 CreateConnectionRequest {
-                    location: "EqDC2".into(),
+                    location: location.into(),
                     bandwidth: "10Gbps".into(),
                     connection_name: name.into(),
                     ..Default::default()
@@ -1086,6 +1085,7 @@ mod tests {
             .connection_id
             .unwrap()
         };
+        let port = |name: &str| port_at(name, "EqDC2");
         let (a, b) = (port("a"), port("b"));
         let set_mode = |id: &str, mode: BillingMode| {
             let (rec, mut doc) = connections::load_own(&svc, &cx, id).unwrap();
@@ -1154,8 +1154,9 @@ mod tests {
             (mode(&a), mode(&b)),
             (Some(FlatRateTier2), Some(PayAsYouGo))
         );
-        // A resource in no group shows no pair.
-        let c = port("c");
+        // A resource in no group shows no pair (at another location: this
+        // one's connections are billed flat and pay-as-you-go already).
+        let c = port_at("c", "165HS");
         set_mode(&c, PortPairFlatRateTier4);
         let writes = repair_port_pairs(&svc, &[c.as_str()]).unwrap();
         svc.commit(&cx, writes).unwrap();

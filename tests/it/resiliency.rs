@@ -1035,3 +1035,131 @@ async fn the_control_api_exports_imports_and_resets_groups() {
     let (_, listed) = control(&copy, "GET", "/_dxemu/resources", None).await;
     assert_eq!(listed["resources"], json!([]));
 }
+
+/// UpdateConnectionsBillingMode pairs group members whose modes come to
+/// match, and parts them when one moves on; a pair's shown mode is not a
+/// change of the customer's own (setting the same tier again is a no-op).
+#[tokio::test]
+async fn billing_changes_pair_and_part_group_members() {
+    let srv = server_with("instant", 10, 50).await;
+    let port = |name: &'static str| {
+        let srv = &srv;
+        async move {
+            ok(
+                srv,
+                "CreateConnection",
+                json!({"location": "EqDC2", "bandwidth": "10Gbps", "connectionName": name}),
+            )
+            .await["connectionId"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let (a, b) = (port("a").await, port("b").await);
+    let group = id_of(&create_group(&srv, "paired").await);
+    assert_eq!(associate(&srv, &group, &[&a, &b]).await.0, 200);
+    let mode = |id: String| {
+        let srv = &srv;
+        async move {
+            ok(srv, "DescribeConnections", json!({"connectionId": id})).await["connections"][0]
+                ["billingMode"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let both = ok(
+        &srv,
+        "UpdateConnectionsBillingMode",
+        json!({"connectionIds": [a, b], "billingMode": "FlatRateTier1"}),
+    )
+    .await;
+    let shown: Vec<&str> = both["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["billingMode"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown, ["PortPairFlatRateTier1", "PortPairFlatRateTier1"]);
+    assert_eq!(mode(a.clone()).await, "PortPairFlatRateTier1");
+    // b moves to tier 2: the pair ends, a is single again.
+    let moved = ok(
+        &srv,
+        "UpdateConnectionsBillingMode",
+        json!({"connectionIds": [b], "billingMode": "FlatRateTier2"}),
+    )
+    .await;
+    assert_eq!(moved["connections"][0]["billingMode"], "FlatRateTier2");
+    assert_eq!(mode(a.clone()).await, "FlatRateTier1");
+    assert_eq!(mode(b.clone()).await, "FlatRateTier2");
+    // Back to tier 1: paired again; a's own tier never changed, so asking
+    // for it again is an uncounted no-op however often it is asked.
+    ok(
+        &srv,
+        "UpdateConnectionsBillingMode",
+        json!({"connectionIds": [b], "billingMode": "FlatRateTier1"}),
+    )
+    .await;
+    assert_eq!(mode(a.clone()).await, "PortPairFlatRateTier1");
+    for _ in 0..4 {
+        let same = ok(
+            &srv,
+            "UpdateConnectionsBillingMode",
+            json!({"connectionIds": [a], "billingMode": "FlatRateTier1"}),
+        )
+        .await;
+        assert_eq!(
+            same["connections"][0]["billingMode"],
+            "PortPairFlatRateTier1"
+        );
+    }
+}
+
+/// A connection in a resiliency group cannot join a LAG (the LAG would be
+/// the member), until it leaves the group.
+#[tokio::test]
+async fn a_group_member_cannot_join_a_lag() {
+    let srv = server_with("instant", 10, 50).await;
+    let conn = ok(
+        &srv,
+        "CreateConnection",
+        json!({"location": "EqDC2", "bandwidth": "10Gbps", "connectionName": "m"}),
+    )
+    .await["connectionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lag = ok(
+        &srv,
+        "CreateLag",
+        json!({"location": "EqDC2", "connectionsBandwidth": "10Gbps", "numberOfConnections": 1, "lagName": "l"}),
+    )
+    .await["lagId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let group = id_of(&create_group(&srv, "g").await);
+    assert_eq!(associate(&srv, &group, &[&conn]).await.0, 200);
+    let (code, message) = fails(
+        &srv,
+        "AssociateConnectionWithLag",
+        json!({"connectionId": conn, "lagId": lag}),
+    )
+    .await;
+    assert_eq!(code, CCE);
+    assert_eq!(
+        message,
+        format!(
+            "Connection {conn} belongs to resiliency group {group}: disassociate it from the group before adding it to a LAG."
+        )
+    );
+    assert_eq!(disassociate(&srv, &group, &[&conn]).await.0, 200);
+    let joined = ok(
+        &srv,
+        "AssociateConnectionWithLag",
+        json!({"connectionId": conn, "lagId": lag}),
+    )
+    .await;
+    assert_eq!(joined["lagId"], lag.as_str());
+}
