@@ -60,6 +60,8 @@ impl App {
             max_connections_per_location: config.max_connections_per_location,
             partners: config.partner_list()?,
             timing: config.timing()?,
+            max_prefix_allocation: config.max_prefix_allocation,
+            max_rate_limited_vifs: config.max_rate_limited_vifs,
         };
         let emulator = service::Emulator::new(store, settings)?;
         emulator.catch_up(clock.now_ms())?;

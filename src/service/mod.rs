@@ -6,6 +6,7 @@
 
 mod addressing;
 mod bgp;
+mod capacity;
 mod connections;
 mod control;
 mod customer;
@@ -42,6 +43,10 @@ pub struct Settings {
     /// Accounts that are Direct Connect partners, with an optional partner
     /// name. Empty: every account may act as one.
     pub partners: Vec<(String, Option<String>)>,
+    /// The largest prefix pool allocation per address family a VIF may have.
+    pub max_prefix_allocation: i32,
+    /// Rate-limited VIFs one connection or LAG may carry.
+    pub max_rate_limited_vifs: usize,
 }
 
 impl Default for Settings {
@@ -50,6 +55,8 @@ impl Default for Settings {
             timing: Timing::Instant,
             max_connections_per_location: 10,
             partners: Vec::new(),
+            max_prefix_allocation: capacity::DEFAULT_MAX_ALLOCATION,
+            max_rate_limited_vifs: capacity::DEFAULT_MAX_RATE_LIMITED,
         }
     }
 }
