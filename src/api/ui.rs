@@ -359,6 +359,8 @@ enum Col {
     Children(Kind, &'static str),
     /// Resources of a kind linked to it.
     Linked(Kind, &'static str),
+    /// Its prefix pool and rate limiter figures.
+    Capacity(&'static str),
 }
 
 struct Section {
@@ -376,6 +378,7 @@ const SECTIONS: &[Section] = &[
         cols: &[
             Col::Parent("LAG / interconnect"),
             Col::Children(Kind::VirtualInterface, "VIFs"),
+            Col::Capacity("Prefixes free / rate limiters"),
         ],
     },
     Section {
@@ -385,6 +388,7 @@ const SECTIONS: &[Section] = &[
         cols: &[
             Col::Children(Kind::Connection, "Connections"),
             Col::Children(Kind::VirtualInterface, "VIFs"),
+            Col::Capacity("Prefixes free / rate limiters"),
         ],
     },
     Section {
@@ -400,7 +404,11 @@ const SECTIONS: &[Section] = &[
         kind: Kind::VirtualInterface,
         title: "Virtual interfaces",
         named: true,
-        cols: &[Col::Parent("Connection / LAG"), Col::Link("Gateway")],
+        cols: &[
+            Col::Parent("Connection / LAG"),
+            Col::Link("Gateway"),
+            Col::Capacity("Prefixes / rate limit"),
+        ],
     },
     Section {
         kind: Kind::Gateway,
@@ -409,6 +417,7 @@ const SECTIONS: &[Section] = &[
         cols: &[
             Col::Linked(Kind::VirtualInterface, "VIFs"),
             Col::Children(Kind::GatewayAssociation, "Associations"),
+            Col::Capacity("Prefix allocations"),
         ],
     },
     Section {
@@ -437,6 +446,8 @@ struct Relations<'a> {
     shown: HashSet<&'a str>,
     on: HashMap<(&'a str, &'static str), Vec<&'a str>>,
     linked: HashMap<(&'a str, &'static str), Vec<&'a str>>,
+    /// Every listed resource by id and kind.
+    by_id: HashMap<(&'a str, &'static str), &'a ResourceSummary>,
 }
 
 impl<'a> Relations<'a> {
@@ -452,7 +463,13 @@ impl<'a> Relations<'a> {
             }
         }
         let shown = list.iter().map(|r| r.id.as_str()).collect();
-        Self { shown, on, linked }
+        let by_id = list.iter().map(|r| ((r.id.as_str(), r.kind), r)).collect();
+        Self {
+            shown,
+            on,
+            linked,
+            by_id,
+        }
     }
 }
 
@@ -556,7 +573,11 @@ fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &R
     out.push_str("<th>State</th>");
     for col in section.cols {
         let label = match col {
-            Col::Parent(l) | Col::Link(l) | Col::Children(_, l) | Col::Linked(_, l) => l,
+            Col::Parent(l)
+            | Col::Link(l)
+            | Col::Children(_, l)
+            | Col::Linked(_, l)
+            | Col::Capacity(l) => l,
         };
         let _ = write!(out, "<th>{}</th>", esc(label));
     }
@@ -596,6 +617,7 @@ fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &R
                         .get(&(r.id.as_str(), kind.as_str()))
                         .map_or(&[][..], Vec::as_slice),
                 ),
+                Col::Capacity(_) => capacity_cell(r, rel),
             };
             let _ = write!(out, "<td>{cell}</td>");
         }
@@ -628,6 +650,109 @@ fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &R
             "<p class=\"more\">… and {} more not shown.</p>",
             rows.len() - MAX_ROWS
         );
+    }
+}
+
+/// The listed resources of `kind` sitting on (`on`) or linked to `id`.
+fn related<'a>(
+    rel: &Relations<'a>,
+    map: &HashMap<(&'a str, &'static str), Vec<&'a str>>,
+    id: &str,
+    kind: Kind,
+) -> Vec<&'a ResourceSummary> {
+    map.get(&(id, kind.as_str()))
+        .into_iter()
+        .flatten()
+        .filter_map(|child| rel.by_id.get(&(*child, kind.as_str())).copied())
+        .collect()
+}
+
+/// What the live VIFs among `vifs` hold: prefixes (IPv4, IPv6), rate-limited
+/// VIFs and the sum of their limits in Mbps.
+fn vif_usage(vifs: &[&ResourceSummary]) -> (i64, i64, usize, u64) {
+    use crate::service::capacity;
+    let mut usage = (0, 0, 0, 0);
+    for v in vifs.iter().filter(|v| capacity::holds(&v.state)) {
+        if let Some((v4, v6)) = v.capacity.prefixes {
+            usage.0 += v4;
+            usage.1 += v6;
+        }
+        if let Some(mbps) = v
+            .capacity
+            .rate_limit
+            .as_deref()
+            .and_then(capacity::rate_limit_mbps)
+        {
+            usage.2 += 1;
+            usage.3 += mbps;
+        }
+    }
+    usage
+}
+
+/// The prefix pool and rate limiter figures of a connection, LAG, VIF or gateway.
+fn capacity_cell(r: &ResourceSummary, rel: &Relations<'_>) -> String {
+    use crate::service::capacity;
+    let none = || "<span class=\"none\">—</span>".to_string();
+    let kind = Kind::parse(r.kind);
+    match kind {
+        Some(Kind::Connection | Kind::Lag) => {
+            let Some(bandwidth) = r.capacity.port_bandwidth.as_deref() else {
+                return none();
+            };
+            let pool = if kind == Some(Kind::Lag) {
+                let billable = related(rel, &rel.on, &r.id, Kind::Connection)
+                    .iter()
+                    .filter(|m| capacity::billable(&m.state))
+                    .count();
+                capacity::lag_pool_size(bandwidth, billable)
+            } else {
+                capacity::port_pool_size(bandwidth)
+            };
+            let Some(pool) = pool else {
+                return none();
+            };
+            let (v4, v6, limited, mbps) =
+                vif_usage(&related(rel, &rel.on, &r.id, Kind::VirtualInterface));
+            let limits = match capacity::total_bandwidth(mbps) {
+                Some(total) => format!("{limited} rate-limited ({total})"),
+                None => "no rate limits".to_string(),
+            };
+            format!(
+                "<span class=\"capacity\">IPv4 {}/{pool} · IPv6 {}/{pool} · {}</span>",
+                (pool - v4).max(0),
+                (pool - v6).max(0),
+                esc(&limits)
+            )
+        }
+        Some(Kind::VirtualInterface) => {
+            let prefixes = r
+                .capacity
+                .prefixes
+                .map(|(v4, v6)| format!("IPv4 {v4} · IPv6 {v6}"));
+            let rate = r.capacity.rate_limit.as_deref().map(esc);
+            match (prefixes, rate) {
+                (None, None) => none(),
+                (p, rate) => format!(
+                    "<span class=\"capacity\">{}</span>",
+                    [p, rate]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                ),
+            }
+        }
+        Some(Kind::Gateway) => {
+            let (v4, v6, _, _) =
+                vif_usage(&related(rel, &rel.linked, &r.id, Kind::VirtualInterface));
+            format!(
+                "<span class=\"capacity\">{} / {}</span>",
+                v4 + v6,
+                capacity::GATEWAY_MAX_ALLOCATIONS
+            )
+        }
+        _ => none(),
     }
 }
 

@@ -49,7 +49,40 @@ fn summary(rec: &Record) -> ResourceSummary {
         // A private VIF may attach to a virtual private gateway directly.
         link: rec.link.clone().or_else(|| wire_str("virtualGatewayId")),
         name: NAME_MEMBERS.iter().find_map(|m| wire_str(m)),
+        capacity: capacity_of(rec, doc.as_ref()),
     }
+}
+
+/// The prefix pool and rate limiter facts the dashboard shows of a resource.
+fn capacity_of(rec: &Record, doc: Option<&Value>) -> crate::control::Capacity {
+    let mut out = crate::control::Capacity::default();
+    let Some(doc) = doc else {
+        return out;
+    };
+    let wire = &doc["wire"];
+    let text = |member: &str| wire.get(member).and_then(Value::as_str).map(str::to_string);
+    match rec.kind {
+        Kind::Connection if doc["x"].get("hosted").is_none() => {
+            out.port_bandwidth = text("bandwidth");
+        }
+        Kind::Lag => out.port_bandwidth = text("connectionsBandwidth"),
+        Kind::VirtualInterface => {
+            if wire["virtualInterfaceType"] != "public" {
+                let count = |member: &str| {
+                    wire.get(member)
+                        .and_then(Value::as_i64)
+                        .unwrap_or(i64::from(super::capacity::DEFAULT_ALLOCATION))
+                };
+                out.prefixes = Some((
+                    count("prefixPoolAllocatedCountIpv4"),
+                    count("prefixPoolAllocatedCountIpv6"),
+                ));
+            }
+            out.rate_limit = text("rateLimit");
+        }
+        _ => {}
+    }
+    out
 }
 
 impl Emulator {

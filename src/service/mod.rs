@@ -6,7 +6,7 @@
 
 mod addressing;
 mod bgp;
-mod capacity;
+pub(crate) mod capacity;
 mod connections;
 mod control;
 mod customer;

@@ -860,3 +860,56 @@ async fn moving_a_vif_moves_its_allocation() {
         (5_000, 5_000, 5_000, 5_000)
     );
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_pools_limits_and_gateway_totals() {
+    let srv = TestServer::start().await;
+    let conn = id_of(&connection(&srv, OWNER, "10Gbps").await, "connectionId");
+    let gw = ok(
+        &srv,
+        OWNER,
+        "CreateDirectConnectGateway",
+        json!({"directConnectGatewayName": "gw"}),
+    )
+    .await;
+    let gw_id = gw["directConnectGateway"]["directConnectGatewayId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let vif = ok(
+        &srv,
+        OWNER,
+        "CreatePrivateVirtualInterface",
+        json!({"connectionId": conn, "newPrivateVirtualInterface": {
+            "virtualInterfaceName": "d", "vlan": 101, "asn": 65000, "directConnectGatewayId": gw_id,
+            "prefixPoolAllocatedCountIpv4": 250, "rateLimit": "1.5Gbps"}}),
+    )
+    .await;
+    let html = reqwest::get(format!("{}/_dxemu/ui/fragment", srv.endpoint))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = |id: &str| {
+        let start = html.find(&format!("<tr id=\"r-{id}\"")).expect("row");
+        let end = start + html[start..].find("</tr>").expect("row end");
+        html[start..end].to_string()
+    };
+    assert!(
+        row(&conn).contains(
+            "<span class=\"capacity\">IPv4 4750/5000 · IPv6 4900/5000 · 1 rate-limited (1.5Gbps)</span>"
+        ),
+        "{}",
+        row(&conn)
+    );
+    assert!(
+        row(vif["virtualInterfaceId"].as_str().unwrap())
+            .contains("<span class=\"capacity\">IPv4 250 · IPv6 100 · 1.5Gbps</span>")
+    );
+    assert!(row(&gw_id).contains("<span class=\"capacity\">350 / 10000</span>"));
+    // The control API's listing stays as it was.
+    let (status, listed) = control(&srv, "GET", "/_dxemu/resources", None).await;
+    assert_eq!(status, 200);
+    assert!(!listed.to_string().contains("capacity"), "{listed}");
+}
