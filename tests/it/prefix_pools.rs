@@ -554,7 +554,7 @@ async fn gateway_totals_sum_attached_vifs_up_to_their_limit() {
         on_gateway(100, 1000, 1000),
     )
     .await;
-    assert_eq!(gateway_total(&srv, &gw_id).await, 2_000);
+    assert_eq!(gateway_total_of(&srv, OWNER, &gw_id).await, 2_000);
     for vlan in 101..=104 {
         ok(
             &srv,
@@ -564,7 +564,7 @@ async fn gateway_totals_sum_attached_vifs_up_to_their_limit() {
         )
         .await;
     }
-    assert_eq!(gateway_total(&srv, &gw_id).await, 10_000);
+    assert_eq!(gateway_total_of(&srv, OWNER, &gw_id).await, 10_000);
     let limit = format!(
         "Direct Connect Gateway {gw_id} would hold 10001 prefix pool allocations; its limit is 10000."
     );
@@ -605,7 +605,7 @@ async fn gateway_totals_sum_attached_vifs_up_to_their_limit() {
         json!({"virtualInterfaceId": first_id, "prefixPoolAllocatedCountIpv6": 400}),
     )
     .await;
-    assert_eq!(gateway_total(&srv, &gw_id).await, 9_400);
+    assert_eq!(gateway_total_of(&srv, OWNER, &gw_id).await, 9_400);
     ok(
         &srv,
         OWNER,
@@ -613,20 +613,7 @@ async fn gateway_totals_sum_attached_vifs_up_to_their_limit() {
         json!({"virtualInterfaceId": first_id}),
     )
     .await;
-    assert_eq!(gateway_total(&srv, &gw_id).await, 8_000);
-}
-
-async fn gateway_total(srv: &TestServer, gw_id: &str) -> i64 {
-    let answer = ok(
-        srv,
-        OWNER,
-        "DescribeDirectConnectGateways",
-        json!({"directConnectGatewayId": gw_id}),
-    )
-    .await;
-    answer["directConnectGateways"][0]["totalPrefixPoolAllocations"]
-        .as_i64()
-        .unwrap()
+    assert_eq!(gateway_total_of(&srv, OWNER, &gw_id).await, 8_000);
 }
 
 /// A LAG of `members` 10G ports of OWNER at EqDC2; its id and member ids.
@@ -912,4 +899,89 @@ async fn the_dashboard_shows_pools_limits_and_gateway_totals() {
     let (status, listed) = control(&srv, "GET", "/_dxemu/resources", None).await;
     assert_eq!(status, 200);
     assert!(!listed.to_string().contains("capacity"), "{listed}");
+}
+
+#[tokio::test]
+async fn confirming_a_hosted_vif_checks_the_gateway_limit() {
+    let srv = TestServer::start().await;
+    let conn = id_of(&connection(&srv, OWNER, "100Gbps").await, "connectionId");
+    let gw = ok(
+        &srv,
+        OTHER,
+        "CreateDirectConnectGateway",
+        json!({"directConnectGatewayName": "theirs"}),
+    )
+    .await;
+    let gw_id = gw["directConnectGateway"]["directConnectGatewayId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut vifs = Vec::new();
+    for vlan in 401..=406 {
+        let vif = ok(
+            &srv,
+            OWNER,
+            "AllocatePrivateVirtualInterface",
+            json!({"connectionId": conn, "ownerAccount": OTHER,
+                   "newPrivateVirtualInterfaceAllocation": {"virtualInterfaceName": "h", "vlan": vlan, "asn": 65000}}),
+        )
+        .await;
+        vifs.push(id_of(&vif, "virtualInterfaceId"));
+    }
+    // The owner of the VIFs raises five of them before attaching them.
+    for id in &vifs[..5] {
+        ok(
+            &srv,
+            OTHER,
+            "UpdateVirtualInterfaceAttributes",
+            json!({"virtualInterfaceId": id, "prefixPoolAllocatedCountIpv4": 1000,
+                   "prefixPoolAllocatedCountIpv6": 1000}),
+        )
+        .await;
+        ok(
+            &srv,
+            OTHER,
+            "ConfirmPrivateVirtualInterface",
+            json!({"virtualInterfaceId": id, "directConnectGatewayId": gw_id}),
+        )
+        .await;
+    }
+    assert_eq!(gateway_total_of(&srv, OTHER, &gw_id).await, 10_000);
+    assert_eq!(
+        pool(&describe_connection(&srv, OWNER, &conn).await),
+        (30_000, 30_000, 24_900, 24_900)
+    );
+    assert_eq!(
+        fails(
+            &srv,
+            OTHER,
+            "ConfirmPrivateVirtualInterface",
+            json!({"virtualInterfaceId": vifs[5], "directConnectGatewayId": gw_id}),
+        )
+        .await,
+        client_error(&format!(
+            "Direct Connect Gateway {gw_id} would hold 10200 prefix pool allocations; its limit is 10000."
+        ))
+    );
+    // It still fits a virtual private gateway.
+    ok(
+        &srv,
+        OTHER,
+        "ConfirmPrivateVirtualInterface",
+        json!({"virtualInterfaceId": vifs[5], "virtualGatewayId": VGW}),
+    )
+    .await;
+}
+
+async fn gateway_total_of(srv: &TestServer, account: &str, gw_id: &str) -> i64 {
+    let answer = ok(
+        srv,
+        account,
+        "DescribeDirectConnectGateways",
+        json!({"directConnectGatewayId": gw_id}),
+    )
+    .await;
+    answer["directConnectGateways"][0]["totalPrefixPoolAllocations"]
+        .as_i64()
+        .unwrap()
 }
