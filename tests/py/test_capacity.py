@@ -296,3 +296,26 @@ def test_associate_connection_with_lag_refuses_the_eleventh_limiter(dx):
     dx.associate_connection_with_lag(connectionId=joining, lagId=lag_id)
     assert dx.describe_lags(lagId=lag_id)["lags"][0]["rateLimiterStatus"] == {
         "maxAllowed": 10, "inUse": 10, "remaining": 0, "totalBandwidth": "950Mbps"}
+
+
+def test_limits_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DXEMU_MAX_RATE_LIMITED_VIFS", "1")
+    monkeypatch.setenv("DXEMU_MAX_PREFIX_ALLOCATION", "4000")
+    server = Server("--in-memory").start()
+    try:
+        dx = server.client(PARTNER)
+        conn = connection(dx, "1Gbps")
+        assert conn["rateLimiterStatus"] == {"maxAllowed": 1, "inUse": 0, "remaining": 1}
+        vif = private(dx, conn["connectionId"], 10, prefixPoolAllocatedCountIpv4=4000, rateLimit="50Mbps")
+        assert vif["prefixPoolAllocatedCountIpv4"] == 4000
+        with pytest.raises(ClientError) as e:
+            private(dx, conn["connectionId"], 11, prefixPoolAllocatedCountIpv4=4001)
+        assert error(e) == ("DirectConnectClientException",
+                            "prefixPoolAllocatedCountIpv4 4001 exceeds the maximum of 4000 prefixes per address family "
+                            "for a virtual interface.")
+        with pytest.raises(ClientError) as e:
+            private(dx, conn["connectionId"], 11, rateLimit="50Mbps")
+        assert error(e) == ("LimitExceededException",
+                            f"The rate limiter limit has been exceeded for {conn['connectionId']}")
+    finally:
+        server.kill(signal.SIGTERM)
