@@ -217,8 +217,9 @@ pub(crate) fn vifs_on(svc: &Emulator, parent: &str) -> Result<Vec<(Record, VifDo
         .collect()
 }
 
+/// Checks a VIF's VLAN and the VIF quotas of `port`, whose live VIFs are `on_port`.
 fn check_vlan_and_quota(
-    svc: &Emulator,
+    on_port: &[(Record, VifDoc)],
     port: &Port,
     ty: VifType,
     vlan: i32,
@@ -229,8 +230,8 @@ fn check_vlan_and_quota(
             "VLAN {vlan} is out of range: it must be between 1 and 4094."
         )));
     }
-    let existing: Vec<_> = vifs_on(svc, &port.id)?
-        .into_iter()
+    let existing: Vec<_> = on_port
+        .iter()
         .filter(|(r, _)| Some(r.id.as_str()) != except)
         .collect();
     if existing.iter().any(|(_, d)| d.wire.vlan == Some(vlan)) {
@@ -472,8 +473,8 @@ fn create_vif(
             "{connection_id} does not support jumbo frames; mtu must be 1500."
         )));
     }
-    check_vlan_and_quota(svc, &port, ty, vlan, None)?;
     let parent = Parent::load(svc, &port.id)?;
+    check_vlan_and_quota(&parent.vifs, &port, ty, vlan, None)?;
     if let Some((v4, v6)) = prefixes_held {
         parent.check_pool(i64::from(v4), i64::from(v6), None)?;
     }
@@ -1020,9 +1021,15 @@ pub(crate) fn associate_virtual_interface(
         )));
     }
     let ty = VifType::of(&doc.wire);
-    check_vlan_and_quota(svc, &target, ty, doc.wire.vlan.unwrap_or(0), Some(id))?;
-    // The VIF takes its prefixes and its rate limiter with it.
     let parent = Parent::load(svc, &target.id)?;
+    check_vlan_and_quota(
+        &parent.vifs,
+        &target,
+        ty,
+        doc.wire.vlan.unwrap_or(0),
+        Some(id),
+    )?;
+    // The VIF takes its prefixes and its rate limiter with it.
     let (v4, v6) = capacity::allocation(&doc.wire);
     parent.check_pool(v4, v6, Some(id))?;
     if let Some(limit) = doc.wire.rate_limit.clone() {
