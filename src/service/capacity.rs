@@ -159,6 +159,20 @@ pub fn allocation(vif: &VirtualInterface) -> (i64, i64) {
     )
 }
 
+/// Shows a private or transit VIF stored before prefix pools existed with
+/// the default allocation it holds.
+pub fn with_allocation(mut vif: VirtualInterface) -> VirtualInterface {
+    if VifType::of(&vif) != VifType::Public {
+        vif.prefix_pool_allocated_count_ipv4 = vif
+            .prefix_pool_allocated_count_ipv4
+            .or(Some(DEFAULT_ALLOCATION));
+        vif.prefix_pool_allocated_count_ipv6 = vif
+            .prefix_pool_allocated_count_ipv6
+            .or(Some(DEFAULT_ALLOCATION));
+    }
+    vif
+}
+
 /// What the live VIFs on one connection or LAG hold.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Usage {
@@ -638,6 +652,37 @@ mod tests {
         assert_eq!(total_bandwidth(10_050).as_deref(), Some("10.05Gbps"));
         assert_eq!(total_bandwidth(2_000_000).as_deref(), Some("2Tbps"));
         assert_eq!(total_bandwidth(1_000_050).as_deref(), Some("1.00005Tbps"));
+    }
+
+    #[test]
+    fn vifs_stored_without_allocations_show_and_hold_the_default() {
+        let old = VirtualInterface {
+            virtual_interface_type: Some("transit".into()),
+            ..Default::default()
+        };
+        assert_eq!(allocation(&old), (100, 100));
+        let shown = with_allocation(old);
+        assert_eq!(shown.prefix_pool_allocated_count_ipv4, Some(100));
+        assert_eq!(shown.prefix_pool_allocated_count_ipv6, Some(100));
+        let public = VirtualInterface {
+            virtual_interface_type: Some("public".into()),
+            rate_limit: Some("1Gbps".into()),
+            ..Default::default()
+        };
+        assert_eq!(allocation(&public), (0, 0));
+        assert_eq!(with_allocation(public.clone()), public);
+        let mut usage = Usage::default();
+        usage.add("available", &public);
+        usage.add("deleting", &shown);
+        assert_eq!(
+            usage,
+            Usage {
+                v4: 0,
+                v6: 0,
+                limited: 1,
+                limited_mbps: 1_000
+            }
+        );
     }
 
     #[test]

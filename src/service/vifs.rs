@@ -953,7 +953,7 @@ pub(crate) fn describe_virtual_interfaces(
             .filter(|(_, d)| {
                 input.connection_id.is_none() || d.wire.connection_id == input.connection_id
             })
-            .map(|(_, d)| d.wire);
+            .map(|(_, d)| capacity::with_allocation(d.wire));
         return Ok(VirtualInterfaces {
             virtual_interfaces: Some(found.into_iter().collect()),
             next_token: None,
@@ -973,7 +973,7 @@ pub(crate) fn describe_virtual_interfaces(
     for r in &recs {
         let d: VifDoc = decode_doc(r)?;
         if visible(r, &d) {
-            out.push(d.wire);
+            out.push(capacity::with_allocation(d.wire));
         }
     }
     Ok(VirtualInterfaces {
