@@ -386,11 +386,18 @@ impl Parent {
                 vifs,
             });
         }
-        let (kind, doc) = match svc
-            .load::<Connection, super::connections::ConnectionExtra>(Kind::Connection, id)?
-        {
-            Some((rec, doc)) => (rec.kind, doc),
-            None => return Err(super::connections::not_found(id)),
+        // A partner's port may have become an interconnect (no pool then).
+        let mut found = None;
+        for kind in [Kind::Connection, Kind::Interconnect] {
+            if let Some((rec, doc)) =
+                svc.load::<Connection, super::connections::ConnectionExtra>(kind, id)?
+            {
+                found = Some((rec.kind, doc));
+                break;
+            }
+        }
+        let Some((kind, doc)) = found else {
+            return Err(super::connections::not_found(id));
         };
         let dedicated = is_dedicated(kind, &doc);
         let bandwidth = doc.wire.bandwidth.clone().unwrap_or_default();
