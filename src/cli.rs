@@ -94,6 +94,14 @@ pub struct ServeArgs {
     /// Connections and LAGs one resiliency group may have.
     #[arg(long, env = "DXEMU_MAX_RESILIENCY_GROUP_MEMBERS", default_value_t = 50)]
     pub max_resiliency_group_members: usize,
+    /// The largest inbound prefix pool allocation per address family a
+    /// private or transit VIF may ask for (AWS raises it through support).
+    #[arg(long, env = "DXEMU_MAX_PREFIX_ALLOCATION", default_value_t = 1000, value_parser = clap::value_parser!(i32).range(0..))]
+    pub max_prefix_allocation: i32,
+
+    /// Rate-limited VIFs one dedicated connection or LAG may carry.
+    #[arg(long, env = "DXEMU_MAX_RATE_LIMITED_VIFS", default_value_t = 10)]
+    pub max_rate_limited_vifs: usize,
 
     /// Client TCP connections served at once; more wait in the listen backlog.
     #[arg(long, env = "DXEMU_MAX_CLIENT_CONNECTIONS", default_value_t = 1024)]
@@ -195,6 +203,8 @@ impl ServeArgs {
             max_connections_per_location: 10,
             max_resiliency_groups: 100,
             max_resiliency_group_members: 50,
+            max_prefix_allocation: 1000,
+            max_rate_limited_vifs: 10,
             max_client_connections: 1024,
             request_timeout: 30.0,
             no_read_cache: false,

@@ -26,6 +26,21 @@ pub struct ResourceSummary {
     /// A resiliency group's intended resiliency model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// What the dashboard shows of prefix pools and rate limiters (not
+    /// part of the control API's listing).
+    #[serde(skip)]
+    pub capacity: Capacity,
+}
+
+/// The prefix pool and rate limiter facts of one resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Capacity {
+    /// The port bandwidth of a dedicated connection or of a LAG's members.
+    pub port_bandwidth: Option<String>,
+    /// A private or transit VIF's prefix allocation (IPv4, IPv6).
+    pub prefixes: Option<(i64, i64)>,
+    /// A VIF's rate limit.
+    pub rate_limit: Option<String>,
 }
 
 /// One stored resource as the state export carries it: the store's envelope

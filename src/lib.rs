@@ -65,6 +65,8 @@ impl App {
             timing: config.timing()?,
             max_resiliency_groups: config.max_resiliency_groups,
             max_resiliency_group_members: config.max_resiliency_group_members,
+            max_prefix_allocation: config.max_prefix_allocation,
+            max_rate_limited_vifs: config.max_rate_limited_vifs,
         };
         let emulator = service::Emulator::new(store, settings)?;
         emulator.catch_up(clock.now_ms())?;

@@ -384,6 +384,8 @@ enum Col {
     /// What its children of a kind that are not ending link to: a
     /// resiliency group's member connections and LAGs.
     Members(Kind, &'static str),
+    /// Its prefix pool and rate limiter figures.
+    Capacity(&'static str),
 }
 
 struct Section {
@@ -401,6 +403,7 @@ const SECTIONS: &[Section] = &[
         cols: &[
             Col::Parent("LAG / interconnect"),
             Col::Children(Kind::VirtualInterface, "VIFs"),
+            Col::Capacity("Prefixes free / rate limiters"),
         ],
     },
     Section {
@@ -410,6 +413,7 @@ const SECTIONS: &[Section] = &[
         cols: &[
             Col::Children(Kind::Connection, "Connections"),
             Col::Children(Kind::VirtualInterface, "VIFs"),
+            Col::Capacity("Prefixes free / rate limiters"),
         ],
     },
     Section {
@@ -425,7 +429,11 @@ const SECTIONS: &[Section] = &[
         kind: Kind::VirtualInterface,
         title: "Virtual interfaces",
         named: true,
-        cols: &[Col::Parent("Connection / LAG"), Col::Link("Gateway")],
+        cols: &[
+            Col::Parent("Connection / LAG"),
+            Col::Link("Gateway"),
+            Col::Capacity("Prefixes / rate limit"),
+        ],
     },
     Section {
         kind: Kind::Gateway,
@@ -434,6 +442,7 @@ const SECTIONS: &[Section] = &[
         cols: &[
             Col::Linked(Kind::VirtualInterface, "VIFs"),
             Col::Children(Kind::GatewayAssociation, "Associations"),
+            Col::Capacity("Prefix allocations"),
         ],
     },
     Section {
@@ -482,6 +491,8 @@ struct Relations<'a> {
     linked: HashMap<(&'a str, &'static str), Vec<&'a str>>,
     /// The links of the children that are not ending, by parent and kind.
     members: HashMap<(&'a str, &'static str), Vec<&'a str>>,
+    /// Every listed resource by id and kind.
+    by_id: HashMap<(&'a str, &'static str), &'a ResourceSummary>,
 }
 
 impl<'a> Relations<'a> {
@@ -503,11 +514,13 @@ impl<'a> Relations<'a> {
             }
         }
         let shown = list.iter().map(|r| r.id.as_str()).collect();
+        let by_id = list.iter().map(|r| ((r.id.as_str(), r.kind), r)).collect();
         Self {
             shown,
             on,
             linked,
             members,
+            by_id,
         }
     }
 }
@@ -617,7 +630,8 @@ fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &R
             | Col::Children(_, l)
             | Col::Linked(_, l)
             | Col::Model(l)
-            | Col::Members(_, l) => l,
+            | Col::Members(_, l)
+            | Col::Capacity(l) => l,
         };
         let _ = write!(out, "<th>{}</th>", esc(label));
     }
@@ -666,6 +680,7 @@ fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &R
                         .get(&(r.id.as_str(), kind.as_str()))
                         .map_or(&[][..], Vec::as_slice),
                 ),
+                Col::Capacity(_) => capacity_cell(r, rel),
             };
             let _ = write!(out, "<td>{cell}</td>");
         }
@@ -712,6 +727,109 @@ fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &R
             "<p class=\"more\">… and {} more not shown.</p>",
             rows.len() - MAX_ROWS
         );
+    }
+}
+
+/// The listed resources of `kind` sitting on (`on`) or linked to `id`.
+fn related<'a>(
+    rel: &Relations<'a>,
+    map: &HashMap<(&'a str, &'static str), Vec<&'a str>>,
+    id: &str,
+    kind: Kind,
+) -> Vec<&'a ResourceSummary> {
+    map.get(&(id, kind.as_str()))
+        .into_iter()
+        .flatten()
+        .filter_map(|child| rel.by_id.get(&(*child, kind.as_str())).copied())
+        .collect()
+}
+
+/// What the live VIFs among `vifs` hold: prefixes (IPv4, IPv6), rate-limited
+/// VIFs and the sum of their limits in Mbps.
+fn vif_usage(vifs: &[&ResourceSummary]) -> (i64, i64, usize, u64) {
+    use crate::service::capacity;
+    let mut usage = (0, 0, 0, 0);
+    for v in vifs.iter().filter(|v| capacity::holds(&v.state)) {
+        if let Some((v4, v6)) = v.capacity.prefixes {
+            usage.0 += v4;
+            usage.1 += v6;
+        }
+        if let Some(mbps) = v
+            .capacity
+            .rate_limit
+            .as_deref()
+            .and_then(capacity::rate_limit_mbps)
+        {
+            usage.2 += 1;
+            usage.3 += mbps;
+        }
+    }
+    usage
+}
+
+/// The prefix pool and rate limiter figures of a connection, LAG, VIF or gateway.
+fn capacity_cell(r: &ResourceSummary, rel: &Relations<'_>) -> String {
+    use crate::service::capacity;
+    let none = || "<span class=\"none\">—</span>".to_string();
+    let kind = Kind::parse(r.kind);
+    match kind {
+        Some(Kind::Connection | Kind::Lag) => {
+            let Some(bandwidth) = r.capacity.port_bandwidth.as_deref() else {
+                return none();
+            };
+            let pool = if kind == Some(Kind::Lag) {
+                let billable = related(rel, &rel.on, &r.id, Kind::Connection)
+                    .iter()
+                    .filter(|m| capacity::billable(&m.state))
+                    .count();
+                capacity::lag_pool_size(bandwidth, billable)
+            } else {
+                capacity::port_pool_size(bandwidth)
+            };
+            let Some(pool) = pool else {
+                return none();
+            };
+            let (v4, v6, limited, mbps) =
+                vif_usage(&related(rel, &rel.on, &r.id, Kind::VirtualInterface));
+            let limits = match capacity::total_bandwidth(mbps) {
+                Some(total) => format!("{limited} rate-limited ({total})"),
+                None => "no rate limits".to_string(),
+            };
+            format!(
+                "<span class=\"capacity\">IPv4 {}/{pool} · IPv6 {}/{pool} · {}</span>",
+                (pool - v4).max(0),
+                (pool - v6).max(0),
+                esc(&limits)
+            )
+        }
+        Some(Kind::VirtualInterface) => {
+            let prefixes = r
+                .capacity
+                .prefixes
+                .map(|(v4, v6)| format!("IPv4 {v4} · IPv6 {v6}"));
+            let rate = r.capacity.rate_limit.as_deref().map(esc);
+            match (prefixes, rate) {
+                (None, None) => none(),
+                (p, rate) => format!(
+                    "<span class=\"capacity\">{}</span>",
+                    [p, rate]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                ),
+            }
+        }
+        Some(Kind::Gateway) => {
+            let (v4, v6, _, _) =
+                vif_usage(&related(rel, &rel.linked, &r.id, Kind::VirtualInterface));
+            format!(
+                "<span class=\"capacity\">{} / {}</span>",
+                v4 + v6,
+                capacity::GATEWAY_MAX_ALLOCATIONS
+            )
+        }
+        _ => none(),
     }
 }
 

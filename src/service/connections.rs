@@ -152,9 +152,9 @@ pub(crate) fn describe_connections(
     input: DescribeConnectionsRequest,
 ) -> Result<Connections, ApiError> {
     if let Some(id) = input.connection_id {
-        let (_, doc) = load_own(svc, cx, &id)?;
+        let (rec, doc) = load_own(svc, cx, &id)?;
         return Ok(Connections {
-            connections: Some(vec![doc.wire]),
+            connections: Some(vec![super::capacity::connection_view(svc, &rec, &doc)?]),
             next_token: None,
         });
     }
@@ -165,7 +165,10 @@ pub(crate) fn describe_connections(
     let (recs, next_token) = paging::page(svc, q, input.max_results, input.next_token.as_deref())?;
     let connections = recs
         .iter()
-        .map(|r| decode_doc::<Connection, ConnectionExtra>(r).map(|d| d.wire))
+        .map(|r| {
+            decode_doc::<Connection, ConnectionExtra>(r)
+                .and_then(|d| super::capacity::connection_view(svc, r, &d))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Connections {
         connections: Some(connections),
@@ -201,7 +204,7 @@ pub(crate) fn update_connection(
     let state = rec.state.clone();
     let new = svc.record(&rec, &state, &doc, None)?;
     svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
-    Ok(doc.wire)
+    super::capacity::connection_view(svc, &rec, &doc)
 }
 
 pub(crate) fn delete_connection(
@@ -213,7 +216,7 @@ pub(crate) fn delete_connection(
     let _guard = svc.lock()?;
     let (rec, mut doc) = load_owned_or_hosted(svc, cx, id)?;
     if is_gone(&rec.state) {
-        return Ok(doc.wire);
+        return super::capacity::connection_view(svc, &rec, &doc);
     }
     if let Some(lag_id) = doc.wire.lag_id.clone().filter(|_| doc.x.hosted.is_none())
         && let Some((_, lag)) = svc.load::<Lag, super::lags::LagExtra>(Kind::Lag, &lag_id)?
@@ -229,6 +232,7 @@ pub(crate) fn delete_connection(
                 "Connection {id} cannot be deleted: Lag {lag_id} would fall below its minimum of {min} available connections."
             )));
         }
+        super::capacity::check_member_leaving(svc, &lag_id, &rec)?;
     }
     let vifs = super::vifs::vifs_on(svc, id)?;
     if !vifs.is_empty() {
@@ -253,7 +257,16 @@ pub(crate) fn delete_connection(
     let mut writes = vec![Write::Put(new, Expect::Version(rec.version))];
     writes.extend(ended);
     svc.commit(cx, writes)?;
-    Ok(doc.wire)
+    // A deleted connection has no VIFs left: its pool is whole.
+    let dedicated = super::capacity::is_dedicated(rec.kind, &doc);
+    let mut wire = doc.wire;
+    super::capacity::fill_connection(
+        &mut wire,
+        dedicated,
+        &super::capacity::Usage::default(),
+        svc.settings().max_rate_limited_vifs,
+    );
+    Ok(wire)
 }
 
 /// What an LOA names, taken from the port or LAG it is for.

@@ -59,7 +59,40 @@ fn summary(rec: &Record) -> ResourceSummary {
             .and_then(|x| x.get("model"))
             .and_then(|v| v.as_str())
             .map(str::to_string),
+        capacity: capacity_of(rec, doc.as_ref()),
     }
+}
+
+/// The prefix pool and rate limiter facts the dashboard shows of a resource.
+fn capacity_of(rec: &Record, doc: Option<&Value>) -> crate::control::Capacity {
+    let mut out = crate::control::Capacity::default();
+    let Some(doc) = doc else {
+        return out;
+    };
+    let wire = &doc["wire"];
+    let text = |member: &str| wire.get(member).and_then(Value::as_str).map(str::to_string);
+    match rec.kind {
+        Kind::Connection if doc["x"].get("hosted").is_none() => {
+            out.port_bandwidth = text("bandwidth");
+        }
+        Kind::Lag => out.port_bandwidth = text("connectionsBandwidth"),
+        Kind::VirtualInterface => {
+            if wire["virtualInterfaceType"] != "public" {
+                let count = |member: &str| {
+                    wire.get(member)
+                        .and_then(Value::as_i64)
+                        .unwrap_or(i64::from(super::capacity::DEFAULT_ALLOCATION))
+                };
+                out.prefixes = Some((
+                    count("prefixPoolAllocatedCountIpv4"),
+                    count("prefixPoolAllocatedCountIpv6"),
+                ));
+            }
+            out.rate_limit = text("rateLimit");
+        }
+        _ => {}
+    }
+    out
 }
 
 impl Emulator {

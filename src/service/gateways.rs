@@ -158,13 +158,22 @@ fn load_own_gateway(
     }
 }
 
-/// The gateway as calls return it; the record's state is authoritative.
-fn gateway_view(rec: &Record, doc: &GatewayDoc) -> DirectConnectGateway {
+/// The gateway as calls return it; the record's state is authoritative, and
+/// its total prefix pool allocations are summed from the VIFs attached to it
+/// (one query on the link index).
+fn gateway_view(
+    svc: &Emulator,
+    rec: &Record,
+    doc: &GatewayDoc,
+) -> Result<DirectConnectGateway, ApiError> {
     let mut gw = doc.wire.clone();
     if let Some(state) = DirectConnectGatewayState::from_wire(&rec.state) {
         gw.direct_connect_gateway_state = Some(state);
     }
-    gw
+    let attached = vifs::attached_to(svc, &rec.id)?;
+    let total = super::capacity::gateway_total(&attached, None);
+    gw.total_prefix_pool_allocations = Some(i32::try_from(total).unwrap_or(i32::MAX));
+    Ok(gw)
 }
 
 fn check_asn(asn: i64) -> Result<(), ApiError> {
@@ -528,7 +537,8 @@ pub(crate) fn create_direct_connect_gateway(
             direct_connect_gateway_state: Some(DirectConnectGatewayState::Pending),
             state_change_error: None,
             tags: Some(tags),
-            total_prefix_pool_allocations: None,
+            // A new gateway has no VIFs attached.
+            total_prefix_pool_allocations: Some(0),
         },
         x: GatewayExtra::default(),
     };
@@ -554,7 +564,8 @@ pub(crate) fn describe_direct_connect_gateways(
         return Ok(DescribeDirectConnectGatewaysResult {
             direct_connect_gateways: Some(
                 found
-                    .map(|(rec, doc)| gateway_view(&rec, &doc))
+                    .map(|(rec, doc)| gateway_view(svc, &rec, &doc))
+                    .transpose()?
                     .into_iter()
                     .collect(),
             ),
@@ -567,7 +578,7 @@ pub(crate) fn describe_direct_connect_gateways(
     let (recs, next_token) = paging::page(svc, q, input.max_results, input.next_token.as_deref())?;
     let gateways = recs
         .iter()
-        .map(|r| decode_doc(r).map(|d: GatewayDoc| gateway_view(r, &d)))
+        .map(|r| decode_doc(r).and_then(|d: GatewayDoc| gateway_view(svc, r, &d)))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(DescribeDirectConnectGatewaysResult {
         direct_connect_gateways: Some(gateways),
@@ -590,7 +601,7 @@ pub(crate) fn update_direct_connect_gateway(
         vec![Write::Put(new.clone(), Expect::Version(rec.version))],
     )?;
     Ok(UpdateDirectConnectGatewayResponse {
-        direct_connect_gateway: Some(gateway_view(&new, &doc)),
+        direct_connect_gateway: Some(gateway_view(svc, &new, &doc)?),
     })
 }
 
@@ -610,7 +621,7 @@ pub(crate) fn delete_direct_connect_gateway(
     };
     if rec.state == "deleting" {
         return Ok(DeleteDirectConnectGatewayResult {
-            direct_connect_gateway: Some(gateway_view(&rec, &doc)),
+            direct_connect_gateway: Some(gateway_view(svc, &rec, &doc)?),
         });
     }
     let associations = live_associations(svc, Some(id), None)?;
@@ -635,7 +646,7 @@ pub(crate) fn delete_direct_connect_gateway(
         vec![Write::Put(new.clone(), Expect::Version(rec.version))],
     )?;
     Ok(DeleteDirectConnectGatewayResult {
-        direct_connect_gateway: Some(gateway_view(&new, &doc)),
+        direct_connect_gateway: Some(gateway_view(svc, &new, &doc)?),
     })
 }
 

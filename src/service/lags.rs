@@ -1,5 +1,6 @@
 //! Link aggregation groups: create, describe, update, delete, and membership.
 
+use super::capacity::{self, Usage};
 use super::connections::{ConnectionDoc, ConnectionExtra, fresh_id, is_gone, load_port};
 use super::{Doc, Emulator, decode_doc, ids, new_record, paging, ports, store_error, tags};
 use crate::api::generated::types::*;
@@ -85,7 +86,27 @@ pub(crate) fn view(svc: &Emulator, rec: &Record, doc: &LagDoc) -> Result<Lag, Ap
     let mut lag = doc.wire.clone();
     lag.lag_state = Some(reported_state(rec, &lag, &members));
     lag.number_of_connections = Some(members.len() as i32);
-    lag.connections = Some(members.into_iter().map(|(_, d)| d.wire).collect());
+    let billable = members
+        .iter()
+        .filter(|(r, _)| capacity::billable(&r.state))
+        .count();
+    let usage = if capacity::holds(&rec.state) {
+        capacity::usage_on(svc, &rec.id, None)?
+    } else {
+        Usage::default()
+    };
+    capacity::fill_lag(
+        &mut lag,
+        billable,
+        &usage,
+        svc.settings().max_rate_limited_vifs,
+    );
+    lag.connections = Some(
+        members
+            .iter()
+            .map(|(r, d)| capacity::connection_view(svc, r, d))
+            .collect::<Result<Vec<_>, _>>()?,
+    );
     Ok(lag)
 }
 
@@ -268,6 +289,9 @@ pub(crate) fn create_lag(
         Expect::Absent,
     )];
     let mut member_wires = Vec::new();
+    // What the new LAG's VIFs hold, and its members that add to its pool.
+    let mut usage = Usage::default();
+    let mut billable = 0;
     if let Some((rec, mut doc)) = existing {
         doc.wire.lag_id = Some(lag_id.clone());
         if billing.is_some() {
@@ -280,6 +304,18 @@ pub(crate) fn create_lag(
             svc.record(&moved, &state, &doc, None)?,
             Expect::Version(rec.version),
         ));
+        billable += usize::from(capacity::billable(&rec.state));
+        // Its VIFs move to the LAG, with their prefixes and rate limits.
+        let vifs = super::vifs::vifs_on(svc, &rec.id)?;
+        usage = Usage::of(&vifs, None);
+        move_vifs(svc, vifs, &lag_id, &mut writes)?;
+        let dedicated = capacity::is_dedicated(rec.kind, &doc);
+        capacity::fill_connection(
+            &mut doc.wire,
+            dedicated,
+            &Usage::default(),
+            svc.settings().max_rate_limited_vifs,
+        );
         member_wires.push(doc.wire);
     }
     for n in 1..=new_members {
@@ -306,7 +342,7 @@ pub(crate) fn create_lag(
         wire.aws_device = Some(device.clone());
         wire.aws_device_v2 = Some(device.clone());
         wire.aws_logical_device_id = Some(device.clone());
-        let doc = ConnectionDoc {
+        let mut doc = ConnectionDoc {
             wire,
             x: ConnectionExtra::default(),
         };
@@ -317,10 +353,22 @@ pub(crate) fn create_lag(
             svc.record(&base, "requested", &doc, Some(cx.now_ms))?,
             Expect::Absent,
         ));
+        capacity::fill_connection(
+            &mut doc.wire,
+            true,
+            &Usage::default(),
+            svc.settings().max_rate_limited_vifs,
+        );
         member_wires.push(doc.wire);
     }
     svc.commit(cx, writes)?;
     let mut out = lag_doc.wire;
+    capacity::fill_lag(
+        &mut out,
+        billable,
+        &usage,
+        svc.settings().max_rate_limited_vifs,
+    );
     out.number_of_connections = Some(member_wires.len() as i32);
     out.connections = Some(member_wires);
     Ok(out)
@@ -499,7 +547,7 @@ pub(crate) fn associate_connection_with_lag(
     }
     transitioning(id, &rec.state)?;
     if doc.wire.lag_id.as_deref() == Some(input.lag_id.as_str()) {
-        return Ok(doc.wire);
+        return capacity::connection_view(svc, &rec, &doc);
     }
     // A LAG is one member of a resiliency group: its connections are not
     // members of their own (the group's rule, seen from the other side).
@@ -515,7 +563,10 @@ pub(crate) fn associate_connection_with_lag(
     let mut writes = Vec::new();
     if let Some(old) = doc.wire.lag_id.clone() {
         leave_check(svc, cx, &old, id, &rec)?;
+        capacity::check_member_leaving(svc, &old, &rec)?;
     }
+    let vifs = super::vifs::vifs_on(svc, id)?;
+    check_joining_vifs(svc, &input.lag_id, &rec, &vifs)?;
     if lag_doc
         .wire
         .mac_sec_keys
@@ -539,18 +590,62 @@ pub(crate) fn associate_connection_with_lag(
         move_hosted(svc, id, &input.lag_id, Some(&input.lag_id), &mut writes)?;
     }
     // VIFs directly on the connection move to the LAG.
-    for (vrec, mut vdoc) in super::vifs::vifs_on(svc, id)? {
-        vdoc.wire.connection_id = Some(input.lag_id.clone());
+    move_vifs(svc, vifs, &input.lag_id, &mut writes)?;
+    svc.commit(cx, writes)?;
+    let mut wire = doc.wire;
+    let dedicated = rec.kind == Kind::Connection && doc.x.hosted.is_none();
+    capacity::fill_connection(
+        &mut wire,
+        dedicated,
+        &Usage::default(),
+        svc.settings().max_rate_limited_vifs,
+    );
+    Ok(wire)
+}
+
+/// Moves VIFs onto the LAG `lag_id`, adding their writes to `writes`.
+fn move_vifs(
+    svc: &Emulator,
+    vifs: Vec<(Record, super::vifs::VifDoc)>,
+    lag_id: &str,
+    writes: &mut Vec<Write>,
+) -> Result<(), ApiError> {
+    for (vrec, mut vdoc) in vifs {
+        vdoc.wire.connection_id = Some(lag_id.to_string());
         let mut moved = vrec.clone();
-        moved.parent = Some(input.lag_id.clone());
+        moved.parent = Some(lag_id.to_string());
         let state = vrec.state.clone();
         writes.push(Write::Put(
             svc.record(&moved, &state, &vdoc, None)?,
             Expect::Version(vrec.version),
         ));
     }
-    svc.commit(cx, writes)?;
-    Ok(doc.wire)
+    Ok(())
+}
+
+/// Refuses a port joining the LAG `lag_id` when the VIFs it brings along
+/// (`vifs`) do not fit the LAG's pool once the port adds to it, or would
+/// take the LAG past its rate limiters.
+fn check_joining_vifs(
+    svc: &Emulator,
+    lag_id: &str,
+    joining: &Record,
+    vifs: &[(Record, super::vifs::VifDoc)],
+) -> Result<(), ApiError> {
+    let bringing = Usage::of(vifs, None);
+    if bringing == Usage::default() {
+        return Ok(());
+    }
+    let lag = capacity::Parent::load(svc, lag_id)?;
+    let after = lag.usage(None).plus(bringing);
+    let billable = lag.billable + usize::from(capacity::billable(&joining.state));
+    if let Some(pool) = capacity::lag_pool_size(&lag.bandwidth, billable) {
+        capacity::check_room(lag_id, pool, after.v4, after.v6)?;
+    }
+    if bringing.limited > 0 && after.limited > svc.settings().max_rate_limited_vifs {
+        return Err(capacity::limiter_full(lag_id, true));
+    }
+    Ok(())
 }
 
 /// Refuses to take a port out of a LAG when that drops it below its minimum links.
@@ -602,6 +697,7 @@ pub(crate) fn disassociate_connection_from_lag(
     }
     transitioning(id, &rec.state)?;
     leave_check(svc, cx, lag_id, id, &rec)?;
+    capacity::check_member_leaving(svc, lag_id, &rec)?;
     doc.wire.lag_id = None;
     let mut writes = Vec::new();
     let mut freed = rec.clone();
@@ -627,5 +723,7 @@ pub(crate) fn disassociate_connection_from_lag(
         ));
     }
     svc.commit(cx, writes)?;
-    Ok(doc.wire)
+    let mut wire = doc.wire.clone();
+    capacity::fill_connection_in_place(svc, &freed, &doc, &mut wire)?;
+    Ok(wire)
 }

@@ -7,6 +7,7 @@
 mod addressing;
 mod bgp;
 mod billing;
+pub(crate) mod capacity;
 mod connections;
 mod control;
 mod customer;
@@ -49,6 +50,10 @@ pub struct Settings {
     pub max_resiliency_groups: usize,
     /// Connections and LAGs one resiliency group may have.
     pub max_resiliency_group_members: usize,
+    /// The largest prefix pool allocation per address family a VIF may have.
+    pub max_prefix_allocation: i32,
+    /// Rate-limited VIFs one connection or LAG may carry.
+    pub max_rate_limited_vifs: usize,
 }
 
 impl Default for Settings {
@@ -59,6 +64,8 @@ impl Default for Settings {
             partners: Vec::new(),
             max_resiliency_groups: resiliency::DEFAULT_MAX_GROUPS,
             max_resiliency_group_members: resiliency::DEFAULT_MAX_MEMBERS,
+            max_prefix_allocation: capacity::DEFAULT_MAX_ALLOCATION,
+            max_rate_limited_vifs: capacity::DEFAULT_MAX_RATE_LIMITED,
         }
     }
 }

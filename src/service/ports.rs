@@ -230,6 +230,14 @@ pub fn create_billed(
     svc.commit(cx, vec![Write::Put(rec, Expect::Absent)])?;
     svc.took_steps(settled.steps);
     doc.wire.connection_state = Some(ConnectionState::Requested);
+    // A new port has no VIFs yet: its whole pool is unallocated.
+    let dedicated = super::capacity::is_dedicated(port.kind, &doc);
+    super::capacity::fill_connection(
+        &mut doc.wire,
+        dedicated,
+        &super::capacity::Usage::default(),
+        svc.settings().max_rate_limited_vifs,
+    );
     Ok(doc.wire)
 }
 

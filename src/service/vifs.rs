@@ -1,6 +1,7 @@
 //! Virtual interfaces, BGP peers, router configurations, failover tests and
 //! the virtual private gateways VIFs and associations name.
 
+use super::capacity::{self, Parent};
 use super::{Doc, Emulator, addressing, decode_doc, ids, new_record, store_error};
 use crate::api::generated::types::*;
 use crate::api::{ApiError, RequestContext};
@@ -153,6 +154,9 @@ struct Spec {
     route_filter_prefixes: Option<Vec<RouteFilterPrefix>>,
     tags: Option<Vec<Tag>>,
     enable_site_link: Option<bool>,
+    prefix_v4: Option<i32>,
+    prefix_v6: Option<i32>,
+    rate_limit: Option<String>,
 }
 
 /// The connection or LAG a VIF runs on.
@@ -216,8 +220,9 @@ pub(crate) fn vifs_on(svc: &Emulator, parent: &str) -> Result<Vec<(Record, VifDo
         .collect()
 }
 
+/// Checks a VIF's VLAN and the VIF quotas of `port`, whose live VIFs are `on_port`.
 fn check_vlan_and_quota(
-    svc: &Emulator,
+    on_port: &[(Record, VifDoc)],
     port: &Port,
     ty: VifType,
     vlan: i32,
@@ -228,8 +233,8 @@ fn check_vlan_and_quota(
             "VLAN {vlan} is out of range: it must be between 1 and 4094."
         )));
     }
-    let existing: Vec<_> = vifs_on(svc, &port.id)?
-        .into_iter()
+    let existing: Vec<_> = on_port
+        .iter()
         .filter(|(r, _)| Some(r.id.as_str()) != except)
         .collect();
     if existing.iter().any(|(_, d)| d.wire.vlan == Some(vlan)) {
@@ -445,6 +450,25 @@ fn create_vif(
             "ownerAccount {owner} is not valid."
         )));
     }
+    // Private and transit VIFs take prefixes from their port's pool (the
+    // Allocate* inputs have no field: the default); public VIFs do not.
+    let prefixes_held = if ty == VifType::Public {
+        None
+    } else {
+        let max = svc.settings().max_prefix_allocation;
+        let v4 = spec.prefix_v4.unwrap_or(capacity::DEFAULT_ALLOCATION);
+        let v6 = spec.prefix_v6.unwrap_or(capacity::DEFAULT_ALLOCATION);
+        capacity::check_allocation("prefixPoolAllocatedCountIpv4", v4, max)?;
+        capacity::check_allocation("prefixPoolAllocatedCountIpv6", v6, max)?;
+        Some((v4, v6))
+    };
+    let rate_limit = spec
+        .rate_limit
+        .clone()
+        .filter(|r| !capacity::clears_rate_limit(r));
+    if let Some(limit) = &rate_limit {
+        capacity::check_rate_value(limit)?;
+    }
     let _guard = svc.lock()?;
     let port = load_port(svc, cx, connection_id)?;
     if mtu > 1500 && !port.jumbo {
@@ -452,7 +476,14 @@ fn create_vif(
             "{connection_id} does not support jumbo frames; mtu must be 1500."
         )));
     }
-    check_vlan_and_quota(svc, &port, ty, vlan, None)?;
+    let parent = Parent::load(svc, &port.id)?;
+    check_vlan_and_quota(&parent.vifs, &port, ty, vlan, None)?;
+    if let Some((v4, v6)) = prefixes_held {
+        parent.check_pool(i64::from(v4), i64::from(v6), None)?;
+    }
+    if let Some(limit) = &rate_limit {
+        parent.check_rate(svc.settings().max_rate_limited_vifs, limit, None, true)?;
+    }
     let (vgw, dxgw) = if allocated {
         (None, None)
     } else {
@@ -464,6 +495,9 @@ fn create_vif(
             spec.direct_connect_gateway_id.clone(),
         )?
     };
+    if let (Some((gateway, _)), Some((v4, v6))) = (&dxgw, prefixes_held) {
+        capacity::check_gateway(svc, gateway, i64::from(v4) + i64::from(v6), None)?;
+    }
     let site_link = spec.enable_site_link.unwrap_or(false);
     if site_link && dxgw.is_none() && !allocated {
         return Err(ApiError::client(
@@ -528,9 +562,9 @@ fn create_vif(
         aws_logical_device_id: port.device.clone(),
         tags: Some(tags),
         site_link_enabled: Some(site_link),
-        prefix_pool_allocated_count_ipv4: None,
-        prefix_pool_allocated_count_ipv6: None,
-        rate_limit: None,
+        prefix_pool_allocated_count_ipv4: prefixes_held.map(|(v4, _)| v4),
+        prefix_pool_allocated_count_ipv6: prefixes_held.map(|(_, v6)| v6),
+        rate_limit,
     };
     wire.customer_router_config = Some(super::router::generic_xml(&wire));
     let doc = VifDoc {
@@ -570,6 +604,8 @@ macro_rules! spec {
             virtual_gateway_id: $n.virtual_gateway_id,
             direct_connect_gateway_id: $n.direct_connect_gateway_id,
             enable_site_link: $n.enable_site_link,
+            prefix_v4: $n.prefix_pool_allocated_count_ipv4,
+            prefix_v6: $n.prefix_pool_allocated_count_ipv6,
             ..spec!($n, mtu)
         }
     };
@@ -578,6 +614,8 @@ macro_rules! spec {
         Spec {
             direct_connect_gateway_id: $n.direct_connect_gateway_id,
             enable_site_link: $n.enable_site_link,
+            prefix_v4: $n.prefix_pool_allocated_count_ipv4,
+            prefix_v6: $n.prefix_pool_allocated_count_ipv6,
             ..spec!($n, transit_allocation)
         }
     };
@@ -593,6 +631,7 @@ macro_rules! spec {
             customer_address: $n.customer_address,
             address_family: $n.address_family,
             tags: $n.tags,
+            rate_limit: $n.rate_limit,
             ..Default::default()
         }
     };
@@ -619,6 +658,7 @@ macro_rules! spec {
             customer_address: $n.customer_address,
             address_family: $n.address_family,
             tags: $n.tags,
+            rate_limit: $n.rate_limit,
             ..Default::default()
         }
     };
@@ -785,6 +825,10 @@ fn confirm(
         )));
     }
     let (vgw, gateway) = resolve_gateways(svc, &cx.account, ty, vgw, dxgw)?;
+    if let Some((gateway, _)) = &gateway {
+        let (v4, v6) = capacity::allocation(&doc.wire);
+        capacity::check_gateway(svc, gateway, v4 + v6, Some(id))?;
+    }
     let state = if ty == VifType::Public {
         "verifying"
     } else {
@@ -913,7 +957,7 @@ pub(crate) fn describe_virtual_interfaces(
             .filter(|(_, d)| {
                 input.connection_id.is_none() || d.wire.connection_id == input.connection_id
             })
-            .map(|(_, d)| d.wire);
+            .map(|(_, d)| capacity::with_allocation(d.wire));
         return Ok(VirtualInterfaces {
             virtual_interfaces: Some(found.into_iter().collect()),
             next_token: None,
@@ -933,7 +977,7 @@ pub(crate) fn describe_virtual_interfaces(
     for r in &recs {
         let d: VifDoc = decode_doc(r)?;
         if visible(r, &d) {
-            out.push(d.wire);
+            out.push(capacity::with_allocation(d.wire));
         }
     }
     Ok(VirtualInterfaces {
@@ -981,7 +1025,26 @@ pub(crate) fn associate_virtual_interface(
         )));
     }
     let ty = VifType::of(&doc.wire);
-    check_vlan_and_quota(svc, &target, ty, doc.wire.vlan.unwrap_or(0), Some(id))?;
+    let parent = Parent::load(svc, &target.id)?;
+    check_vlan_and_quota(
+        &parent.vifs,
+        &target,
+        ty,
+        doc.wire.vlan.unwrap_or(0),
+        Some(id),
+    )?;
+    // The VIF takes its prefixes and its rate limiter with it.
+    let (v4, v6) = capacity::allocation(&doc.wire);
+    parent.check_pool(v4, v6, Some(id))?;
+    if let Some(limit) = doc.wire.rate_limit.clone() {
+        // AssociateVirtualInterface models no LimitExceededException.
+        parent.check_rate(
+            svc.settings().max_rate_limited_vifs,
+            &limit,
+            Some(id),
+            false,
+        )?;
+    }
     doc.wire.connection_id = Some(target.id.clone());
     doc.wire.aws_device_v2 = target.device.clone();
     doc.wire.aws_logical_device_id = target.device.clone();
@@ -1040,10 +1103,94 @@ pub(crate) fn update_virtual_interface_attributes(
     if let Some(name) = input.virtual_interface_name {
         doc.wire.virtual_interface_name = Some(name);
     }
+    update_capacity(
+        svc,
+        id,
+        &mut doc,
+        input.prefix_pool_allocated_count_ipv4,
+        input.prefix_pool_allocated_count_ipv6,
+        input.rate_limit,
+    )?;
     let state = rec.state.clone();
     let new = svc.record(&rec, &state, &doc, None)?;
     svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
     Ok(doc.wire)
+}
+
+/// Applies UpdateVirtualInterfaceAttributes' prefix allocations and rate
+/// limit to a VIF, checked against its port's pool, its gateway's limit and
+/// its port's rate limiters.
+fn update_capacity(
+    svc: &Emulator,
+    id: &str,
+    doc: &mut VifDoc,
+    v4: Option<i32>,
+    v6: Option<i32>,
+    rate_limit: Option<String>,
+) -> Result<(), ApiError> {
+    if v4.is_none() && v6.is_none() && rate_limit.is_none() {
+        return Ok(());
+    }
+    let ty = VifType::of(&doc.wire);
+    if ty == VifType::Public && (v4.is_some() || v6.is_some()) {
+        return Err(ApiError::client(format!(
+            "Prefix pool allocations cannot be set on public virtual interface {id}: public virtual interfaces keep their limit of 1,000 prefixes."
+        )));
+    }
+    let max = svc.settings().max_prefix_allocation;
+    if let Some(n) = v4 {
+        capacity::check_allocation("prefixPoolAllocatedCountIpv4", n, max)?;
+    }
+    if let Some(n) = v6 {
+        capacity::check_allocation("prefixPoolAllocatedCountIpv6", n, max)?;
+    }
+    let new_limit = match rate_limit {
+        None => doc.wire.rate_limit.clone(),
+        Some(r) if capacity::clears_rate_limit(&r) => None,
+        Some(r) => {
+            capacity::check_rate_value(&r)?;
+            Some(r)
+        }
+    };
+    let parent_id = doc.wire.connection_id.clone().unwrap_or_default();
+    let parent = Parent::load(svc, &parent_id)?;
+    let (cur4, cur6) = capacity::allocation(&doc.wire);
+    let (new4, new6) = (v4.map_or(cur4, i64::from), v6.map_or(cur6, i64::from));
+    // Only growth needs room: shrinking is always allowed.
+    if let Some(pool) = parent.pool {
+        let used = parent.usage(Some(id));
+        if new4 > cur4 && used.v4 + new4 > pool {
+            return capacity::check_room(&parent.id, pool, used.v4 + new4, 0);
+        }
+        if new6 > cur6 && used.v6 + new6 > pool {
+            return capacity::check_room(&parent.id, pool, 0, used.v6 + new6);
+        }
+    }
+    if let Some(gateway) = doc
+        .wire
+        .direct_connect_gateway_id
+        .as_deref()
+        .filter(|g| !g.is_empty())
+        && new4 + new6 > cur4 + cur6
+    {
+        capacity::check_gateway(svc, gateway, new4 + new6, Some(id))?;
+    }
+    if let Some(limit) = &new_limit
+        && doc.wire.rate_limit.as_ref() != Some(limit)
+    {
+        // UpdateVirtualInterfaceAttributes models no LimitExceededException.
+        parent.check_rate(svc.settings().max_rate_limited_vifs, limit, Some(id), false)?;
+    }
+    if ty != VifType::Public {
+        doc.wire.prefix_pool_allocated_count_ipv4 = Some(clamp_i32(new4));
+        doc.wire.prefix_pool_allocated_count_ipv6 = Some(clamp_i32(new6));
+    }
+    doc.wire.rate_limit = new_limit;
+    Ok(())
+}
+
+fn clamp_i32(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 pub(crate) fn describe_virtual_gateways(
