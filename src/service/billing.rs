@@ -440,11 +440,14 @@ pub(crate) fn update_connections_billing_mode(
         let repairs = super::resiliency::repair_port_pairs(svc, &ids)?;
         if !repairs.is_empty() {
             svc.commit(cx, repairs)?;
-            for wire in &mut answer {
-                if let Some(id) = wire.connection_id.clone() {
-                    *wire = load_dedicated(svc, cx, &id)?.1.wire;
-                }
-            }
+        }
+    }
+    // Answered as stored now (a port pair's mode included), with the pool
+    // and rate limiter figures every connection answer carries.
+    for wire in &mut answer {
+        if let Some(id) = wire.connection_id.clone() {
+            let (rec, doc) = load_dedicated(svc, cx, &id)?;
+            *wire = super::capacity::connection_view(svc, &rec, &doc)?;
         }
     }
     tracing::debug!(
