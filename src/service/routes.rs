@@ -43,6 +43,10 @@ pub(crate) struct VifRoutes {
     /// What the customer's router advertises (private and transit VIFs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub customer: Vec<CustomerRoute>,
+    /// The customer advertised more prefixes than the VIF's allocation: AWS
+    /// put its BGP sessions idle (the VIF is `down` for that reason).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub over_allocation: bool,
 }
 
 impl VifRoutes {
@@ -50,8 +54,52 @@ impl VifRoutes {
         Self {
             since_ms: Some(at_ms),
             customer: Vec::new(),
+            over_allocation: false,
         }
     }
+
+    /// The customer's prefixes in use: (IPv4, IPv6).
+    pub(crate) fn in_use(&self) -> (i64, i64) {
+        let v6 = self
+            .customer
+            .iter()
+            .filter(|r| r.cidr.contains(':'))
+            .count() as i64;
+        (self.customer.len() as i64 - v6, v6)
+    }
+}
+
+/// Puts a private or transit VIF's BGP sessions idle when the customer
+/// advertises more prefixes than its allocation, and back up once the
+/// allocation covers them again ([C] prefix controls: above the allocation
+/// the session goes idle, the peer reports `down` and so does the VIF). Only
+/// an `available` VIF goes down this way, and only one it took down comes
+/// back. Returns whether anything changed.
+pub(crate) fn apply_allocation(doc: &mut VifDoc, state: &mut String) -> bool {
+    let Some(routes) = doc.x.routes.as_mut() else {
+        return false;
+    };
+    let (used4, used6) = routes.in_use();
+    let (alloc4, alloc6) = super::capacity::allocation(&doc.wire);
+    let over = used4 > alloc4 || used6 > alloc6;
+    let (to, bgp) = match (over, routes.over_allocation, state.as_str()) {
+        (true, false, "available") => ("down", BGPStatus::Down),
+        (false, true, "down") => ("available", BGPStatus::Up),
+        (false, true, _) => {
+            routes.over_allocation = false;
+            return true;
+        }
+        _ => return false,
+    };
+    routes.over_allocation = over;
+    *state = to.to_string();
+    doc.wire.virtual_interface_state = VirtualInterfaceState::from_wire(to);
+    for peer in doc.wire.bgp_peers.iter_mut().flatten() {
+        if peer.bgp_peer_state == Some(BGPPeerState::Available) {
+            peer.bgp_status = Some(bgp);
+        }
+    }
+    true
 }
 
 /// One prefix the customer's router advertises.
@@ -555,7 +603,8 @@ pub(crate) fn set_customer_routes(
         "routes": kept.customer,
     });
     doc.x.routes = Some(kept);
-    let state = rec.state.clone();
+    let mut state = rec.state.clone();
+    apply_allocation(&mut doc, &mut state);
     let next = svc.record(&rec, &state, &doc, None).map_err(internal)?;
     svc.store()
         .apply(vec![Write::Put(next, Expect::Version(rec.version))])

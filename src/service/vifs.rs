@@ -1111,7 +1111,10 @@ pub(crate) fn update_virtual_interface_attributes(
         input.prefix_pool_allocated_count_ipv6,
         input.rate_limit,
     )?;
-    let state = rec.state.clone();
+    // An allocation that now covers what the customer advertises brings
+    // idle BGP sessions back.
+    let mut state = rec.state.clone();
+    super::routes::apply_allocation(&mut doc, &mut state);
     let new = svc.record(&rec, &state, &doc, None)?;
     svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
     Ok(doc.wire)
@@ -1156,6 +1159,16 @@ fn update_capacity(
     let parent = Parent::load(svc, &parent_id)?;
     let (cur4, cur6) = capacity::allocation(&doc.wire);
     let (new4, new6) = (v4.map_or(cur4, i64::from), v6.map_or(cur6, i64::from));
+    // Not below what the customer advertises now ([C] prefix controls).
+    let (used4, used6) = doc.x.routes.as_ref().map_or((0, 0), |r| r.in_use());
+    for (family, asked, new, used) in [("IPv4", v4, new4, used4), ("IPv6", v6, new6, used6)] {
+        if asked.is_some() && new < used && new < if family == "IPv4" { cur4 } else { cur6 } {
+            return Err(ApiError::client(format!(
+                "prefixPoolAllocatedCount{} of {id} cannot be set to {new}: {used} {family} prefixes are in use.",
+                if family == "IPv4" { "Ipv4" } else { "Ipv6" }
+            )));
+        }
+    }
     // Only growth needs room: shrinking is always allowed.
     if let Some(pool) = parent.pool {
         let used = parent.usage(Some(id));

@@ -1084,7 +1084,10 @@ async fn billing_changes_pair_and_part_group_members() {
     assert_eq!(shown, ["PortPairFlatRateTier1", "PortPairFlatRateTier1"]);
     // Answered like any connection: with its pool and rate limiter figures.
     assert_eq!(both["connections"][0]["prefixPoolSizeIpv4"], 5000);
-    assert_eq!(both["connections"][0]["rateLimiterStatus"]["maxAllowed"], 10);
+    assert_eq!(
+        both["connections"][0]["rateLimiterStatus"]["maxAllowed"],
+        10
+    );
     assert_eq!(mode(a.clone()).await, "PortPairFlatRateTier1");
     // b moves to tier 2: the pair ends, a is single again.
     let moved = ok(

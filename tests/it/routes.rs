@@ -567,3 +567,85 @@ async fn the_dashboard_row_of_a_vif_sets_its_customer_routes() {
         2
     );
 }
+
+/// Prefix controls and routes together: a customer advertising more prefixes
+/// than the VIF's allocation puts its BGP session idle (peer and VIF down);
+/// an allocation that covers them again brings it back; an allocation may
+/// not be lowered below the prefixes in use.
+#[tokio::test]
+async fn advertising_past_the_allocation_idles_bgp_until_it_is_raised() {
+    let srv = TestServer::start().await;
+    let conn = connection(&srv).await;
+    let vif = private_vif(&srv, &conn, 301, json!({"virtualGatewayId": VGW})).await;
+    let update = |body: Value| {
+        let srv = &srv;
+        let vif = vif.clone();
+        async move {
+            let mut body = body;
+            body["virtualInterfaceId"] = json!(vif);
+            call(srv, "UpdateVirtualInterfaceAttributes", body).await
+        }
+    };
+    let (status, out) = update(json!({"prefixPoolAllocatedCountIpv4": 2})).await;
+    assert_eq!(status, 200, "{out}");
+    let state = || {
+        let srv = &srv;
+        let vif = vif.clone();
+        async move {
+            let (_, d) = call(
+                srv,
+                "DescribeVirtualInterfaces",
+                json!({"virtualInterfaceId": vif}),
+            )
+            .await;
+            let v = d["virtualInterfaces"][0].clone();
+            (
+                v["virtualInterfaceState"].as_str().unwrap().to_string(),
+                v["bgpPeers"][0]["bgpStatus"].as_str().unwrap().to_string(),
+            )
+        }
+    };
+    assert_eq!(state().await, ("available".into(), "up".into()));
+    let three = json!({"routes": [
+        {"cidr": "192.168.0.0/24"}, {"cidr": "192.168.1.0/24"}, {"cidr": "192.168.2.0/24"}
+    ]});
+    assert_eq!(inject(&srv, &vif, three.clone()).await.0, 200);
+    assert_eq!(state().await, ("down".into(), "down".into()));
+    assert!(
+        routes(&srv, &vif, None).await.is_empty(),
+        "an idle session has no routes"
+    );
+    // Raising the allocation to cover them brings the session back.
+    let (status, out) = update(json!({"prefixPoolAllocatedCountIpv4": 3})).await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["virtualInterfaceState"], "available");
+    assert_eq!(state().await, ("available".into(), "up".into()));
+    assert_eq!(
+        routes(&srv, &vif, Some(json!({"routeDirection": "accepted"})))
+            .await
+            .len(),
+        3
+    );
+    // Not below the prefixes in use.
+    let (status, out) = update(json!({"prefixPoolAllocatedCountIpv4": 2})).await;
+    assert_eq!(status, 400, "{out}");
+    assert_eq!(out["__type"], "DirectConnectClientException");
+    assert_eq!(
+        out["message"],
+        format!(
+            "prefixPoolAllocatedCountIpv4 of {vif} cannot be set to 2: 3 IPv4 prefixes are in use."
+        )
+    );
+    // Fewer routes, then a lower allocation is fine.
+    assert_eq!(
+        inject(&srv, &vif, json!({"routes": [{"cidr": "192.168.0.0/24"}]}))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        update(json!({"prefixPoolAllocatedCountIpv4": 1})).await.0,
+        200
+    );
+    assert_eq!(state().await, ("available".into(), "up".into()));
+}
