@@ -41,6 +41,11 @@ pub struct Capacity {
     pub prefixes: Option<(i64, i64)>,
     /// A VIF's rate limit.
     pub rate_limit: Option<String>,
+    /// A dedicated connection's or LAG's billing mode.
+    pub billing_mode: Option<String>,
+    /// The prefixes a private or transit VIF's customer router advertises,
+    /// and whether that is past its allocation (BGP idle).
+    pub customer_routes: Option<(usize, bool)>,
 }
 
 /// One stored resource as the state export carries it: the store's envelope

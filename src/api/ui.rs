@@ -795,8 +795,14 @@ fn capacity_cell(r: &ResourceSummary, rel: &Relations<'_>) -> String {
                 Some(total) => format!("{limited} rate-limited ({total})"),
                 None => "no rate limits".to_string(),
             };
+            let billing = r
+                .capacity
+                .billing_mode
+                .as_deref()
+                .map(|m| format!(" · <span class=\"billing\">{}</span>", esc(m)))
+                .unwrap_or_default();
             format!(
-                "<span class=\"capacity\">IPv4 {}/{pool} · IPv6 {}/{pool} · {}</span>",
+                "<span class=\"capacity\">IPv4 {}/{pool} · IPv6 {}/{pool} · {}{billing}</span>",
                 (pool - v4).max(0),
                 (pool - v6).max(0),
                 esc(&limits)
@@ -808,11 +814,18 @@ fn capacity_cell(r: &ResourceSummary, rel: &Relations<'_>) -> String {
                 .prefixes
                 .map(|(v4, v6)| format!("IPv4 {v4} · IPv6 {v6}"));
             let rate = r.capacity.rate_limit.as_deref().map(esc);
+            let routes = r.capacity.customer_routes.map(|(n, over)| {
+                if over {
+                    format!("{n} customer routes: past the allocation, BGP idle")
+                } else {
+                    format!("{n} customer routes")
+                }
+            });
             match (prefixes, rate) {
                 (None, None) => none(),
                 (p, rate) => format!(
                     "<span class=\"capacity\">{}</span>",
-                    [p, rate]
+                    [p, rate, routes]
                         .into_iter()
                         .flatten()
                         .collect::<Vec<_>>()

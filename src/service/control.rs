@@ -74,8 +74,12 @@ fn capacity_of(rec: &Record, doc: Option<&Value>) -> crate::control::Capacity {
     match rec.kind {
         Kind::Connection if doc["x"].get("hosted").is_none() => {
             out.port_bandwidth = text("bandwidth");
+            out.billing_mode = text("billingMode");
         }
-        Kind::Lag => out.port_bandwidth = text("connectionsBandwidth"),
+        Kind::Lag => {
+            out.port_bandwidth = text("connectionsBandwidth");
+            out.billing_mode = text("billingMode");
+        }
         Kind::VirtualInterface => {
             if wire["virtualInterfaceType"] != "public" {
                 let count = |member: &str| {
@@ -86,6 +90,11 @@ fn capacity_of(rec: &Record, doc: Option<&Value>) -> crate::control::Capacity {
                 out.prefixes = Some((
                     count("prefixPoolAllocatedCountIpv4"),
                     count("prefixPoolAllocatedCountIpv6"),
+                ));
+                let routes = &doc["x"]["routes"];
+                out.customer_routes = Some((
+                    routes["customer"].as_array().map_or(0, Vec::len),
+                    routes["overAllocation"].as_bool().unwrap_or(false),
                 ));
             }
             out.rate_limit = text("rateLimit");

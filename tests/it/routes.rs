@@ -611,6 +611,21 @@ async fn advertising_past_the_allocation_idles_bgp_until_it_is_raised() {
     ]});
     assert_eq!(inject(&srv, &vif, three.clone()).await.0, 200);
     assert_eq!(state().await, ("down".into(), "down".into()));
+    // The dashboard says why, and shows the port's billing mode.
+    let html = reqwest::get(format!("{}/_dxemu/ui/fragment", srv.endpoint))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("3 customer routes: past the allocation, BGP idle"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<span class=\"billing\">PayAsYouGo</span>"),
+        "{html}"
+    );
     assert!(
         routes(&srv, &vif, None).await.is_empty(),
         "an idle session has no routes"
