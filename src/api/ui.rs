@@ -814,13 +814,17 @@ fn capacity_cell(r: &ResourceSummary, rel: &Relations<'_>) -> String {
                 .prefixes
                 .map(|(v4, v6)| format!("IPv4 {v4} · IPv6 {v6}"));
             let rate = r.capacity.rate_limit.as_deref().map(esc);
-            let routes = r.capacity.customer_routes.map(|(n, over)| {
-                if over {
-                    format!("{n} customer routes: past the allocation, BGP idle")
-                } else {
-                    format!("{n} customer routes")
-                }
-            });
+            let routes = r
+                .capacity
+                .customer_routes
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, over)| {
+                    if over {
+                        format!("{n} customer routes: past the allocation, BGP idle")
+                    } else {
+                        format!("{n} customer routes")
+                    }
+                });
             match (prefixes, rate) {
                 (None, None) => none(),
                 (p, rate) => format!(

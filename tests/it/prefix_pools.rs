@@ -885,7 +885,7 @@ async fn the_dashboard_shows_pools_limits_and_gateway_totals() {
     };
     assert!(
         row(&conn).contains(
-            "<span class=\"capacity\">IPv4 4750/5000 · IPv6 4900/5000 · 1 rate-limited (1.5Gbps)</span>"
+            "<span class=\"capacity\">IPv4 4750/5000 · IPv6 4900/5000 · 1 rate-limited (1.5Gbps) · <span class=\"billing\">PayAsYouGo</span></span>"
         ),
         "{}",
         row(&conn)
