@@ -10,21 +10,7 @@ pub(crate) const VGW: &str = "vgw-aba37db6";
 
 /// A raw JSON 1.1 call signed as `account` in us-east-1.
 pub(crate) async fn call(srv: &TestServer, account: &str, op: &str, body: Value) -> (u16, Value) {
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential={account}/20261129/us-east-1/directconnect/aws4_request, SignedHeaders=host, Signature=0"
-    );
-    let resp = reqwest::Client::new()
-        .post(format!("{}/", srv.endpoint))
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", format!("OvertureService.{op}"))
-        .header("authorization", auth)
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    raw_call(srv, account, "us-east-1", op, body).await
 }
 
 /// A call that must succeed; its answer.

@@ -22,21 +22,7 @@ async fn api_in(
     op: &str,
     body: Value,
 ) -> (u16, Value) {
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential={account}/20261204/{region}/directconnect/aws4_request, SignedHeaders=host, Signature=0"
-    );
-    let resp = reqwest::Client::new()
-        .post(format!("{}/", srv.endpoint))
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", format!("OvertureService.{op}"))
-        .header("authorization", auth)
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    raw_call(srv, account, region, op, body).await
 }
 
 async fn api(srv: &TestServer, op: &str, body: Value) -> (u16, Value) {
