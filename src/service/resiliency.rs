@@ -890,16 +890,36 @@ pub(crate) fn associate_connections_to_resiliency_group(
         ));
     }
     writes.extend(pair_writes(svc, &current, &[], &mut HashSet::new())?);
-    if input.client_token.is_some() {
-        remember_token(
-            &mut gdoc,
-            input.client_token,
-            request,
-            Some(answer_value(&answer)?),
-        );
+    finish_membership_change(
+        svc,
+        cx,
+        (&grec, &mut gdoc),
+        (input.client_token, request),
+        &answer,
+        writes,
+        steps,
+    )?;
+    Ok(AssociateConnectionsToResiliencyGroupResult {
+        resiliency_group_associations: Some(answer),
+    })
+}
+
+/// Ends an associate or disassociate call: remembers its client token (and
+/// answer) on the group when it has one, and commits everything at once.
+fn finish_membership_change(
+    svc: &Emulator,
+    cx: &RequestContext,
+    (grec, gdoc): (&Record, &mut GroupDoc),
+    (token, request): (Option<String>, String),
+    answer: &[ResiliencyGroupAssociation],
+    mut writes: Vec<Write>,
+    steps: u64,
+) -> Result<(), ApiError> {
+    if token.is_some() {
+        remember_token(gdoc, token, request, Some(answer_value(answer)?));
         let state = grec.state.clone();
         writes.push(Write::Put(
-            svc.record(&grec, &state, &gdoc, None)?,
+            svc.record(grec, &state, gdoc, None)?,
             Expect::Version(grec.version),
         ));
     }
@@ -907,9 +927,7 @@ pub(crate) fn associate_connections_to_resiliency_group(
         svc.commit(cx, writes)?;
         svc.took_steps(steps);
     }
-    Ok(AssociateConnectionsToResiliencyGroupResult {
-        resiliency_group_associations: Some(answer),
-    })
+    Ok(())
 }
 
 pub(crate) fn disassociate_connections_from_resiliency_group(
@@ -982,23 +1000,15 @@ pub(crate) fn disassociate_connections_from_resiliency_group(
         .filter(|id| !leavers.contains(id))
         .collect();
     writes.extend(pair_writes(svc, &rest, &leavers, &mut HashSet::new())?);
-    if input.client_token.is_some() {
-        remember_token(
-            &mut gdoc,
-            input.client_token,
-            request,
-            Some(answer_value(&answer)?),
-        );
-        let state = grec.state.clone();
-        writes.push(Write::Put(
-            svc.record(&grec, &state, &gdoc, None)?,
-            Expect::Version(grec.version),
-        ));
-    }
-    if !writes.is_empty() {
-        svc.commit(cx, writes)?;
-        svc.took_steps(steps);
-    }
+    finish_membership_change(
+        svc,
+        cx,
+        (&grec, &mut gdoc),
+        (input.client_token, request),
+        &answer,
+        writes,
+        steps,
+    )?;
     Ok(DisassociateConnectionsFromResiliencyGroupResult {
         resiliency_group_associations: Some(answer),
     })
