@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cbor;
 pub mod cache;
 mod context;
 mod error;
