@@ -82,7 +82,9 @@ pub fn operation(path: &str) -> Result<Operation, ApiError> {
     let unknown = |what: &str| {
         ApiError::new(
             ErrorCode::UnknownOperationException,
-            format!("{what} is not recognized: dxemu serves {SERVICE} on POST /service/{SERVICE}/operation/<OperationName>"),
+            format!(
+                "{what} is not recognized: dxemu serves {SERVICE} on POST /service/{SERVICE}/operation/<OperationName>"
+            ),
         )
     };
     let Some((service, name)) = split_path(path) else {
@@ -90,9 +92,7 @@ pub fn operation(path: &str) -> Result<Operation, ApiError> {
     };
     let service_ok = match service.rsplit_once('.') {
         None => service == SERVICE,
-        Some((namespace, last)) => {
-            last == SERVICE && namespace.split('.').all(is_identifier)
-        }
+        Some((namespace, last)) => last == SERVICE && namespace.split('.').all(is_identifier),
     };
     if !service_ok {
         return Err(unknown(&format!(
@@ -199,9 +199,8 @@ pub fn decode_request(op: Operation, body: &[u8]) -> Result<Json, ApiError> {
         return Ok(Json::Object(Default::default()));
     }
     let mut rest = body;
-    let value: Cbor = ciborium::de::from_reader(&mut rest).map_err(|e| {
-        ApiError::serialization(format!("The request body is not valid CBOR: {e}"))
-    })?;
+    let value: Cbor = ciborium::de::from_reader(&mut rest)
+        .map_err(|e| ApiError::serialization(format!("The request body is not valid CBOR: {e}")))?;
     if !rest.is_empty() {
         return Err(ApiError::serialization(format!(
             "The request body is not valid CBOR: {} bytes follow its single data item",
@@ -283,10 +282,7 @@ fn to_json(value: Cbor, shape: &Shape, path: &str) -> Result<Json, ApiError> {
             _ => return Err(type_error(path, "a timestamp in epoch seconds")),
         },
         (_, Shape::Timestamp) => {
-            return Err(type_error(
-                path,
-                "a timestamp (CBOR tag 1, epoch seconds)",
-            ));
+            return Err(type_error(path, "a timestamp (CBOR tag 1, epoch seconds)"));
         }
         (Cbor::Bytes(bytes), Shape::Blob) => Json::String(STANDARD.encode(bytes)),
         (_, Shape::Blob) => return Err(type_error(path, "a byte string")),
@@ -405,7 +401,11 @@ mod tests {
             "/v1/service/OvertureService/operation/DescribeConnections",
             "/service/com.amazonaws.directconnect.OvertureService/operation/DescribeConnections",
         ] {
-            assert_eq!(operation(ok).unwrap(), Operation::DescribeConnections, "{ok}");
+            assert_eq!(
+                operation(ok).unwrap(),
+                Operation::DescribeConnections,
+                "{ok}"
+            );
         }
         for unknown in [
             "/service/OvertureService/operation/Nope",
@@ -477,7 +477,9 @@ mod tests {
         let json = br#"{"connections":[{"connectionId":"dxcon-1","vlan":5,"loaIssueTime":1700000000.0,"jumboFrameCapable":true}]}"#;
         let out = decode(&encode_answer(Operation::DescribeConnections, json).unwrap());
         let Cbor::Map(top) = out else { panic!() };
-        let Cbor::Array(list) = &top[0].1 else { panic!() };
+        let Cbor::Array(list) = &top[0].1 else {
+            panic!()
+        };
         assert_eq!(
             list[0],
             Cbor::Map(vec![
@@ -493,7 +495,9 @@ mod tests {
         let fractional = br#"{"connections":[{"loaIssueTime":1700000000.25}]}"#;
         let out = decode(&encode_answer(Operation::DescribeConnections, fractional).unwrap());
         let Cbor::Map(top) = out else { panic!() };
-        let Cbor::Array(list) = &top[0].1 else { panic!() };
+        let Cbor::Array(list) = &top[0].1 else {
+            panic!()
+        };
         assert_eq!(
             list[0],
             Cbor::Map(vec![(

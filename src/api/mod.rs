@@ -4,8 +4,8 @@
 
 pub mod admin;
 pub mod auth;
-pub mod cbor;
 pub mod cache;
+pub mod cbor;
 mod context;
 mod error;
 pub mod faults;

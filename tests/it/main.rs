@@ -3,6 +3,7 @@
 
 mod auth;
 mod cache;
+mod cbor;
 mod common;
 mod connections;
 mod control;
