@@ -246,7 +246,7 @@ async fn health() -> Response {
 async fn not_found() -> Response {
     let err = ApiError::new(
         super::ErrorCode::UnknownOperationException,
-        "dxemu answers the Direct Connect API on POST / and its own endpoints under /_dxemu/",
+        "dxemu answers the Direct Connect API on POST / (AWS JSON 1.1) and on POST /service/OvertureService/operation/<OperationName> (Smithy RPC v2 CBOR), and its own endpoints under /_dxemu/",
     );
     let mut resp = error_response(&err, &request_id());
     *resp.status_mut() = StatusCode::NOT_FOUND;
