@@ -214,7 +214,7 @@ def dx_json(srv):
 # --- comparing the two protocols -------------------------------------------
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-SUFFIX_RE = re.compile(r"-[a-z0-9]{8,}\b")
+SUFFIX_RE = re.compile(r"-[A-Za-z0-9]{8,}\b")
 # Members the emulator draws at random (BGP keys, peer addresses and the
 # router configuration quoting them).
 RANDOM_KEY_RE = re.compile(r"(?i)(authkey|address$|routerconfig)")
