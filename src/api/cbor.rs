@@ -111,10 +111,22 @@ pub fn operation(path: &str) -> Result<Operation, ApiError> {
     })
 }
 
-/// Checks the headers the protocol requires of a request: `smithy-protocol:
-/// rpc-v2-cbor`, no `X-Amz-Target`, and a body, if any, of type
-/// `application/cbor`.
-pub fn check_headers(headers: &axum::http::HeaderMap, body_len: usize) -> Result<(), ApiError> {
+/// Routes a request: checks the headers the protocol requires of it
+/// (`smithy-protocol: rpc-v2-cbor`, no `X-Amz-Target`), then the operation
+/// its path names, then that its body, if any, is `application/cbor` (the
+/// order smithy-rs's server checks them in).
+pub fn route(
+    headers: &axum::http::HeaderMap,
+    path: &str,
+    body_len: usize,
+) -> Result<Operation, ApiError> {
+    check_headers(headers)?;
+    let op = operation(path)?;
+    check_content_type(headers, body_len)?;
+    Ok(op)
+}
+
+fn check_headers(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
     if headers.contains_key("x-amz-target") || headers.contains_key("x-amzn-target") {
         return Err(ApiError::new(
             ErrorCode::UnknownOperationException,
@@ -129,6 +141,10 @@ pub fn check_headers(headers: &axum::http::HeaderMap, body_len: usize) -> Result
             ),
         ));
     }
+    Ok(())
+}
+
+fn check_content_type(headers: &axum::http::HeaderMap, body_len: usize) -> Result<(), ApiError> {
     let content_type = headers
         .get(axum::http::header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap_or("?"));

@@ -293,8 +293,7 @@ async fn serve_api(
         }
         Protocol::RpcV2Cbor => {
             let body_len = body.as_ref().map_or(0, |b| b.len());
-            let op = super::cbor::check_headers(headers, body_len)
-                .and_then(|()| super::cbor::operation(uri.path()));
+            let op = super::cbor::route(headers, uri.path(), body_len);
             let name = match &op {
                 Ok(op) => op.name().into(),
                 Err(_) => uri.path().chars().take(120).collect::<String>().into(),

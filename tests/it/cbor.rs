@@ -365,6 +365,23 @@ async fn routing_and_header_rules() {
         "The request body must be of type application/cbor, not application/x-amz-json-1.1",
     );
 
+    // Routing comes before the media type: an unknown operation is a 404
+    // whatever its body.
+    let a = post(
+        &srv,
+        "/service/OvertureService/operation/NoSuchOperation",
+        &[
+            ("smithy-protocol", "rpc-v2-cbor"),
+            ("content-type", "text/plain"),
+        ],
+        b"x".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.get("__type").as_text()),
+        (404, Some(UNKNOWN_OPERATION))
+    );
+
     // GET on the route is not an API call.
     let resp = reqwest::get(format!("{}{path}", srv.endpoint))
         .await
