@@ -1,7 +1,7 @@
 //! Answers of read-only operations, kept while the stored state does not change.
 //!
-//! An entry is keyed by operation, account, region and the exact request
-//! body, and belongs to one store generation: any committed write (including
+//! An entry is keyed by operation, protocol, account, region and the exact
+//! request body, and belongs to one store generation: any committed write (including
 //! a lifecycle step) starts a new generation and empties the cache, so an
 //! answer is never older than the state it was read from. Stores shared with
 //! other processes report no generation, and nothing is cached for them.
@@ -19,6 +19,8 @@ const MAX_ENTRY_BYTES: usize = 8 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
     pub op: Operation,
+    /// Answers are kept in the protocol they were asked in.
+    pub protocol: super::http::Protocol,
     pub account: String,
     pub region: String,
     pub body: Bytes,
@@ -87,6 +89,7 @@ mod tests {
     fn key(body: &'static str) -> Key {
         Key {
             op: Operation::DescribeConnections,
+            protocol: crate::api::http::Protocol::Json11,
             account: "111111111111".into(),
             region: "us-east-1".into(),
             body: Bytes::from_static(body.as_bytes()),

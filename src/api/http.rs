@@ -21,6 +21,19 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 const JSON_11: &str = "application/x-amz-json-1.1";
 
+/// The wire protocol of an API request; its answer speaks the same one.
+/// Only the decoding of the body and the encoding of the answer differ:
+/// authentication, faults, the read cache, the write queue, durability and
+/// logging are the same for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// AWS JSON 1.1: `POST /` with `X-Amz-Target: OvertureService.<Name>`.
+    Json11,
+    /// Smithy RPC v2 CBOR: `POST /service/OvertureService/operation/<Name>`
+    /// (see `super::cbor`).
+    RpcV2Cbor,
+}
+
 /// What the HTTP layer needs from the emulator besides the operations.
 pub trait Backend: DirectConnect + crate::control::Control {
     /// Runs before every operation that may write (the lifecycle engine
@@ -197,10 +210,15 @@ impl tower_service::Service<axum::extract::Request> for Front {
             return Box::pin(async move { Ok(answer) });
         }
         let cross_origin = aws && super::cors::cross_origin(request.headers());
-        let answer: FrontFuture = if request.method() == Method::POST && request.uri().path() == "/"
-        {
+        let protocol = match request.uri().path() {
+            _ if request.method() != Method::POST => None,
+            "/" => Some(Protocol::Json11),
+            path if super::cbor::is_rpc_path(path) => Some(Protocol::RpcV2Cbor),
+            _ => None,
+        };
+        let answer: FrontFuture = if let Some(protocol) = protocol {
             let state = self.state.clone();
-            Box::pin(async move { Ok(aws_api(State(state), request).await) })
+            Box::pin(async move { Ok(serve_api(state, request, protocol).await) })
         } else {
             Box::pin(tower_service::Service::call(&mut self.router, request))
         };
@@ -274,7 +292,7 @@ async fn to_dashboard() -> Response {
 async fn not_found() -> Response {
     let err = ApiError::new(
         super::ErrorCode::UnknownOperationException,
-        "dxemu answers the Direct Connect API on POST / and its own endpoints under /_dxemu/",
+        "dxemu answers the Direct Connect API on POST / (AWS JSON 1.1) and on POST /service/OvertureService/operation/<OperationName> (Smithy RPC v2 CBOR), and its own endpoints under /_dxemu/",
     );
     let mut resp = error_response(&err, &request_id());
     *resp.status_mut() = StatusCode::NOT_FOUND;
@@ -282,6 +300,15 @@ async fn not_found() -> Response {
 }
 
 async fn aws_api(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    serve_api(state, request, Protocol::Json11).await
+}
+
+/// Answers one API call in `protocol`.
+async fn serve_api(
+    state: AppState,
+    request: axum::extract::Request,
+    protocol: Protocol,
+) -> Response {
     let started = Instant::now();
     // Taken apart rather than extracted piece by piece: the extractors
     // would copy the method, the URI and every header.
@@ -299,13 +326,29 @@ async fn aws_api(State(state): State<AppState>, request: axum::extract::Request)
             .authenticate(method, uri, headers, bytes, &mut identity),
         Err(_) => Ok(()),
     };
-    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
-    let op = parse_target(target);
-    let op_name: std::borrow::Cow<'static, str> = match (&op, target) {
-        (Ok(op), _) => op.name().into(),
-        (Err(_), Some(t)) => t.chars().take(80).collect::<String>().into(),
-        (Err(_), None) => "-".into(),
+    let (op, op_name): (_, std::borrow::Cow<'static, str>) = match protocol {
+        Protocol::Json11 => {
+            let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+            let op = parse_target(target);
+            let name = match (&op, target) {
+                (Ok(op), _) => op.name().into(),
+                (Err(_), Some(t)) => t.chars().take(80).collect::<String>().into(),
+                (Err(_), None) => "-".into(),
+            };
+            (op, name)
+        }
+        Protocol::RpcV2Cbor => {
+            let body_len = body.as_ref().map_or(0, |b| b.len());
+            let op = super::cbor::route(headers, uri.path(), body_len);
+            let name = match &op {
+                Ok(op) => op.name().into(),
+                Err(_) => uri.path().chars().take(120).collect::<String>().into(),
+            };
+            (op, name)
+        }
     };
+    // An answer speaks the protocol only to a client that named it.
+    let speaks = protocol == Protocol::Json11 || super::cbor::speaks_cbor(headers);
     let cx = RequestContext {
         request_id: request_id.clone(),
         account: identity.account,
@@ -318,7 +361,7 @@ async fn aws_api(State(state): State<AppState>, request: axum::extract::Request)
             let call = async {
                 match inject(&state, op, &cx.account).await {
                     Some(err) => Err(err),
-                    None => run(&state, cx.clone(), op, body).await,
+                    None => run(&state, cx.clone(), op, body, protocol).await,
                 }
             };
             match tokio::time::timeout(state.request_timeout, call).await {
@@ -334,13 +377,25 @@ async fn aws_api(State(state): State<AppState>, request: axum::extract::Request)
             "The request body could not be read: {rejection} (the limit is {MAX_BODY_BYTES} bytes)"
         ))),
     };
-    let (resp, failed) = match result {
-        Ok(bytes) => {
+    let (resp, failed) = match (protocol, result) {
+        (Protocol::Json11, Ok(bytes)) => {
             let mut resp = Response::new(Body::from(bytes));
             set_common_headers(&mut resp, &request_id);
             (resp, None)
         }
-        Err(err) => (error_response(&err, &request_id), Some(err)),
+        (Protocol::Json11, Err(err)) => (error_response(&err, &request_id), Some(err)),
+        (Protocol::RpcV2Cbor, Ok(bytes)) => {
+            let mut resp = Response::new(Body::from(bytes));
+            set_cbor_headers(&mut resp, &request_id, speaks);
+            (resp, None)
+        }
+        (Protocol::RpcV2Cbor, Err(err)) => {
+            let mut resp = Response::new(Body::from(super::cbor::error_body(&err)));
+            *resp.status_mut() = StatusCode::from_u16(super::cbor::status(&err))
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            set_cbor_headers(&mut resp, &request_id, speaks);
+            (resp, Some(err))
+        }
     };
     let status = resp.status().as_u16();
     let latency_us = started.elapsed().as_micros() as u64;
@@ -375,13 +430,14 @@ async fn run(
     cx: RequestContext,
     op: Operation,
     body: Bytes,
+    protocol: Protocol,
 ) -> Result<Bytes, ApiError> {
-    let (answer, through) = execute(state, cx, op, body).await;
+    let (answer, through) = execute(state, cx, op, body, protocol).await;
     settle_through(state, through).await?;
     answer
 }
 
-/// Parses the JSON body and runs the operation: on the writer thread when it
+/// Parses the body and runs the operation: on the writer thread when it
 /// may write, else on a blocking thread (the store is synchronous) or from
 /// the read cache. With the answer, the last commit it may reflect when that
 /// is known (the writer's group), else `None`: anything read so far.
@@ -390,8 +446,14 @@ async fn execute(
     cx: RequestContext,
     op: Operation,
     body: Bytes,
+    protocol: Protocol,
 ) -> (Result<Bytes, ApiError>, Option<u64>) {
-    let value: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
+    let value: serde_json::Value = if protocol == Protocol::RpcV2Cbor {
+        match super::cbor::decode_request(op, &body) {
+            Ok(v) => v,
+            Err(e) => return (Err(e), None),
+        }
+    } else if body.iter().all(u8::is_ascii_whitespace) {
         serde_json::Value::Object(Default::default())
     } else {
         match serde_json::from_slice(&body) {
@@ -406,11 +468,22 @@ async fn execute(
         && super::writes::writes(op)
     {
         return match queue.run(cx, op, value).await {
-            Ok(answer) => (answer.result, Some(answer.through)),
+            Ok(answer) => (
+                answer.result.and_then(|json| answer_in(protocol, op, json)),
+                Some(answer.through),
+            ),
             Err(e) => (Err(e), None),
         };
     }
-    (read(state, cx, op, body, value).await, None)
+    (read(state, cx, op, body, value, protocol).await, None)
+}
+
+/// An operation's JSON answer in `protocol`.
+fn answer_in(protocol: Protocol, op: Operation, json: Bytes) -> Result<Bytes, ApiError> {
+    match protocol {
+        Protocol::Json11 => Ok(json),
+        Protocol::RpcV2Cbor => super::cbor::encode_answer(op, &json).map(Bytes::from),
+    }
 }
 
 /// Runs a read-only call on a blocking thread or answers it from the cache.
@@ -420,6 +493,7 @@ async fn read(
     op: Operation,
     body: Bytes,
     value: serde_json::Value,
+    protocol: Protocol,
 ) -> Result<Bytes, ApiError> {
     let backend = state.backend.clone();
     let read_cache = state.read_cache.clone().filter(|_| cache::cacheable(op));
@@ -430,6 +504,7 @@ async fn read(
         let cached = read_cache.zip(backend.generation()).map(|(c, generation)| {
             let key = cache::Key {
                 op,
+                protocol,
                 account: cx.account.clone(),
                 region: cx.region.clone(),
                 body,
@@ -442,6 +517,7 @@ async fn read(
             return Ok(answer);
         }
         let answer = Bytes::from(dispatch(backend.as_ref(), &cx, op, value)?);
+        let answer = answer_in(protocol, op, answer)?;
         if let Some((c, generation, key)) = cached {
             c.put(generation, key, answer.clone());
         }
@@ -489,6 +565,25 @@ fn parse_target(target: Option<&str>) -> Result<Operation, ApiError> {
 fn set_common_headers(resp: &mut Response, request_id: &str) {
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_11));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+}
+
+/// The headers of every Smithy RPC v2 CBOR answer; `smithy-protocol` only
+/// to a request that named the protocol (the answer must match it).
+fn set_cbor_headers(resp: &mut Response, request_id: &str, speaks: bool) {
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(super::cbor::CONTENT_TYPE),
+    );
+    if speaks {
+        h.insert(
+            super::cbor::PROTOCOL_HEADER,
+            HeaderValue::from_static(super::cbor::RPC_V2_CBOR),
+        );
+    }
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-amzn-requestid", v);
     }

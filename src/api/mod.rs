@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 pub mod cache;
+pub mod cbor;
 mod context;
 pub mod cors;
 mod error;

@@ -4,6 +4,7 @@
 mod auth;
 mod billing;
 mod cache;
+mod cbor;
 mod common;
 mod connections;
 mod control;

@@ -19,6 +19,7 @@ pub enum ErrorCode {
     IncompleteSignatureException,
     InvalidSignatureException,
     UnrecognizedClientException,
+    UnsupportedMediaTypeException,
 }
 
 impl ErrorCode {
@@ -38,6 +39,44 @@ impl ErrorCode {
             Self::IncompleteSignatureException => "IncompleteSignatureException",
             Self::InvalidSignatureException => "InvalidSignatureException",
             Self::UnrecognizedClientException => "UnrecognizedClientException",
+            Self::UnsupportedMediaTypeException => "UnsupportedMediaTypeException",
+        }
+    }
+
+    /// The absolute Smithy shape id of the code, as the Smithy RPC v2 CBOR
+    /// protocol sends it in `__type`: the model's exceptions are in the
+    /// service's namespace (`com.amazonaws.directconnect`), the generic ones in the
+    /// namespace AWS's front end uses for them (`com.amazon.coral.service`).
+    pub fn shape_id(self) -> &'static str {
+        match self {
+            Self::DirectConnectClientException => {
+                "com.amazonaws.directconnect#DirectConnectClientException"
+            }
+            Self::DirectConnectServerException => {
+                "com.amazonaws.directconnect#DirectConnectServerException"
+            }
+            Self::DuplicateTagKeysException => {
+                "com.amazonaws.directconnect#DuplicateTagKeysException"
+            }
+            Self::LimitExceededException => "com.amazonaws.directconnect#LimitExceededException",
+            Self::TooManyTagsException => "com.amazonaws.directconnect#TooManyTagsException",
+            Self::SerializationException => "com.amazon.coral.service#SerializationException",
+            Self::UnknownOperationException => "com.amazon.coral.service#UnknownOperationException",
+            Self::ThrottlingException => "com.amazon.coral.service#ThrottlingException",
+            Self::MissingAuthenticationTokenException => {
+                "com.amazon.coral.service#MissingAuthenticationTokenException"
+            }
+            Self::AccessDeniedException => "com.amazon.coral.service#AccessDeniedException",
+            Self::IncompleteSignatureException => {
+                "com.amazon.coral.service#IncompleteSignatureException"
+            }
+            Self::InvalidSignatureException => "com.amazon.coral.service#InvalidSignatureException",
+            Self::UnrecognizedClientException => {
+                "com.amazon.coral.service#UnrecognizedClientException"
+            }
+            Self::UnsupportedMediaTypeException => {
+                "com.amazon.coral.service#UnsupportedMediaTypeException"
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod dispatch;
 pub mod errors;
 pub mod operation;
+pub mod output;
 pub mod schema;
 pub mod service;
 pub mod types;
