@@ -298,18 +298,18 @@ async fn advance(State(state): State<AppState>, body: Bytes) -> Response {
         Ok(b) => b,
         Err(r) => return *r,
     };
-    let Some(seconds) = body
-        .get("seconds")
-        .and_then(Value::as_f64)
-        .filter(|s| s.is_finite() && *s >= 0.0)
-    else {
+    let Some(seconds) = body.get("seconds").and_then(Value::as_f64) else {
         return error(
             StatusCode::BAD_REQUEST,
             "BadRequest",
             "give {\"seconds\": <non-negative number>}",
         );
     };
-    if !state.clock.advance((seconds * 1000.0).round() as i64) {
+    let ms = match crate::clock::advance_ms(seconds) {
+        Ok(ms) => ms,
+        Err(message) => return error(StatusCode::BAD_REQUEST, "BadRequest", &message),
+    };
+    if !state.clock.advance(ms) {
         return error(
             StatusCode::CONFLICT,
             "ClockFixed",

@@ -586,3 +586,52 @@ async fn a_proposal_can_be_expired_on_demand() {
     let (status, _) = control(&srv, "POST", &path, Some(json!({"state": "requested"}))).await;
     assert_eq!(status, 409);
 }
+
+/// The clock moves at most 366 days per call, from the control API as from
+/// the dashboard; anything else is a clear 400 and leaves the clock alone.
+#[tokio::test]
+async fn clock_advances_are_bounded_and_checked_once() {
+    let srv = TestServer::start().await;
+    let (_, before) = control(&srv, "GET", "/_dxemu/clock", None).await;
+    for bad in [
+        json!(1e300),
+        json!(-1),
+        json!(366 * 86400 + 1),
+        json!("ten"),
+    ] {
+        let (status, body) = control(
+            &srv,
+            "POST",
+            "/_dxemu/clock/advance",
+            Some(json!({ "seconds": bad })),
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(body["error"], "BadRequest");
+    }
+    let (status, body) = control(
+        &srv,
+        "POST",
+        "/_dxemu/clock/advance",
+        Some(json!({"seconds": 1e300})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (
+            400,
+            Some("seconds must be a number from 0 to 31622400 (366 days)")
+        )
+    );
+    let (_, after) = control(&srv, "GET", "/_dxemu/clock", None).await;
+    let moved = after["nowMs"].as_i64().unwrap() - before["nowMs"].as_i64().unwrap();
+    assert!((0..60_000).contains(&moved), "the clock moved {moved} ms");
+    let (status, body) = control(
+        &srv,
+        "POST",
+        "/_dxemu/clock/advance",
+        Some(json!({"seconds": 366 * 86400})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
