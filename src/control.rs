@@ -158,4 +158,18 @@ pub trait Control: Send + Sync {
             "routes of {vif_id} cannot be set on this backend"
         )))
     }
+    // --- dashboard ---
+    /// One stored resource with its document, if it exists.
+    fn resource(&self, _kind: Kind, _id: &str) -> Result<Option<ExportedResource>, ControlError> {
+        Ok(None)
+    }
+    /// The logged state changes matching every filter given, oldest first.
+    fn events(
+        &self,
+        _id: Option<&str>,
+        _account: Option<&str>,
+        _kind: Option<&str>,
+    ) -> Vec<crate::events::Event> {
+        Vec::new()
+    }
 }
