@@ -30,6 +30,9 @@ pub struct ResourceSummary {
     /// part of the control API's listing).
     #[serde(skip)]
     pub capacity: Capacity,
+    /// A VIF's type (private, public, transit), for the dashboard.
+    #[serde(skip)]
+    pub subtype: Option<String>,
 }
 
 /// The prefix pool and rate limiter facts of one resource.

@@ -60,6 +60,7 @@ fn summary(rec: &Record) -> ResourceSummary {
             .and_then(|v| v.as_str())
             .map(str::to_string),
         capacity: capacity_of(rec, doc.as_ref()),
+        subtype: wire_str("virtualInterfaceType"),
     }
 }
 
