@@ -166,6 +166,9 @@ mod tests {
         let all = log.query(None, None, None);
         assert_eq!(all.len(), CAPACITY);
         assert!(log.query(Some("a"), None, None).is_empty());
-        assert_eq!(all.last().map(|e| e.id.as_str()), Some(&*format!("x{}", CAPACITY + 4)));
+        assert_eq!(
+            all.last().map(|e| e.id.as_str()),
+            Some(&*format!("x{}", CAPACITY + 4))
+        );
     }
 }

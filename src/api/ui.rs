@@ -157,7 +157,10 @@ async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Respons
             let filters = filter_form(&view.list, &filter);
             html(
                 StatusCode::OK,
-                frame(flash.as_ref(), &format!("{filters}<div id=\"live\">{live}</div>")),
+                frame(
+                    flash.as_ref(),
+                    &format!("{filters}<div id=\"live\">{live}</div>"),
+                ),
             )
         }
         Err(e) => failure(e),
@@ -194,7 +197,10 @@ async fn events(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Respo
             body,
         )
             .into_response(),
-        Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "the events could not be encoded"),
+        Err(_) => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the events could not be encoded",
+        ),
     }
 }
 
@@ -358,9 +364,9 @@ async fn owner_action(
     let backend = state.backend.clone();
     let text = blocking(move || {
         let api = |e: crate::api::ApiError| ControlError::BadRequest(e.message);
-        let rec = backend.resource(kind, &id)?.ok_or_else(|| {
-            ControlError::NotFound(format!("No {} with id {id}", kind.as_str()))
-        })?;
+        let rec = backend
+            .resource(kind, &id)?
+            .ok_or_else(|| ControlError::NotFound(format!("No {} with id {id}", kind.as_str())))?;
         let wire = &rec.document["wire"];
         let owner = wire["ownerAccount"]
             .as_str()
@@ -376,35 +382,51 @@ async fn owner_action(
         let gw = (!gateway.is_empty()).then(|| gateway.clone());
         let state = match (kind, what.as_str()) {
             (Kind::Connection, "confirm") => backend
-                .confirm_connection(&cx, ConfirmConnectionRequest { connection_id: id.clone() })
+                .confirm_connection(
+                    &cx,
+                    ConfirmConnectionRequest {
+                        connection_id: id.clone(),
+                    },
+                )
                 .map_err(api)?
                 .connection_state
                 .map(|s| s.as_str().to_string()),
             (Kind::Connection, _) => backend
-                .delete_connection(&cx, DeleteConnectionRequest { connection_id: id.clone() })
+                .delete_connection(
+                    &cx,
+                    DeleteConnectionRequest {
+                        connection_id: id.clone(),
+                    },
+                )
                 .map_err(api)?
                 .connection_state
                 .map(|s| s.as_str().to_string()),
             (Kind::VirtualInterface, "confirm") => {
                 let vif = id.clone();
                 match wire["virtualInterfaceType"].as_str() {
-                    Some("public") => backend
-                        .confirm_public_virtual_interface(
-                            &cx,
-                            ConfirmPublicVirtualInterfaceRequest { virtual_interface_id: vif },
-                        )
-                        .map_err(api)?
-                        .virtual_interface_state,
-                    Some("transit") => backend
-                        .confirm_transit_virtual_interface(
-                            &cx,
-                            ConfirmTransitVirtualInterfaceRequest {
-                                virtual_interface_id: vif,
-                                direct_connect_gateway_id: gw.unwrap_or_default(),
-                            },
-                        )
-                        .map_err(api)?
-                        .virtual_interface_state,
+                    Some("public") => {
+                        backend
+                            .confirm_public_virtual_interface(
+                                &cx,
+                                ConfirmPublicVirtualInterfaceRequest {
+                                    virtual_interface_id: vif,
+                                },
+                            )
+                            .map_err(api)?
+                            .virtual_interface_state
+                    }
+                    Some("transit") => {
+                        backend
+                            .confirm_transit_virtual_interface(
+                                &cx,
+                                ConfirmTransitVirtualInterfaceRequest {
+                                    virtual_interface_id: vif,
+                                    direct_connect_gateway_id: gw.unwrap_or_default(),
+                                },
+                            )
+                            .map_err(api)?
+                            .virtual_interface_state
+                    }
                     _ => {
                         let vgw = gw.as_deref().is_some_and(|g| g.starts_with("vgw-"));
                         backend
@@ -425,7 +447,9 @@ async fn owner_action(
             (Kind::VirtualInterface, _) => backend
                 .delete_virtual_interface(
                     &cx,
-                    DeleteVirtualInterfaceRequest { virtual_interface_id: id.clone() },
+                    DeleteVirtualInterfaceRequest {
+                        virtual_interface_id: id.clone(),
+                    },
                 )
                 .map_err(api)?
                 .virtual_interface_state
@@ -437,7 +461,11 @@ async fn owner_action(
                 )));
             }
         };
-        let done = if what == "confirm" { "confirmed" } else { "declined" };
+        let done = if what == "confirm" {
+            "confirmed"
+        } else {
+            "declined"
+        };
         Ok(format!(
             "{} {id} {done}; it is now {}",
             kind.as_str(),
@@ -446,9 +474,7 @@ async fn owner_action(
     })
     .await
     .map_err(control_message)?;
-    super::http::settle(state)
-        .await
-        .map_err(|e| e.message)?;
+    super::http::settle(state).await.map_err(|e| e.message)?;
     Ok(text)
 }
 
@@ -761,13 +787,17 @@ impl<'a> Relations<'a> {
         let parent = name_of(r.parent.as_deref());
         let link = name_of(link_of(r));
         match Kind::parse(r.kind)? {
-            Kind::GatewayAssociation | Kind::AssociationProposal => {
-                Some(format!("{} ↔ {}", parent?, link.unwrap_or_else(|| "?".into())))
-            }
+            Kind::GatewayAssociation | Kind::AssociationProposal => Some(format!(
+                "{} ↔ {}",
+                parent?,
+                link.unwrap_or_else(|| "?".into())
+            )),
             Kind::FailoverTest => Some(format!("test of {}", parent?)),
-            Kind::ResiliencyGroupAssociation => {
-                Some(format!("{} in {}", link.unwrap_or_else(|| "?".into()), parent?))
-            }
+            Kind::ResiliencyGroupAssociation => Some(format!(
+                "{} in {}",
+                link.unwrap_or_else(|| "?".into()),
+                parent?
+            )),
             _ => None,
         }
     }
@@ -896,34 +926,57 @@ impl Filter {
 
 /// The filter form: a plain GET form, so it works without JavaScript.
 fn filter_form(list: &[ResourceSummary], f: &Filter) -> String {
-    let mut out = format!(
-        "<form method=\"get\" action=\"{PAGE}\" class=\"filters\" role=\"search\">"
-    );
-    let select = |out: &mut String, name: &str, all: &str, values: Vec<(String, String)>, cur: &str| {
-        let _ = write!(out, "<select name=\"{name}\" aria-label=\"{}\"><option value=\"\">{}</option>", esc(all), esc(all));
-        for (v, label) in values {
+    let mut out =
+        format!("<form method=\"get\" action=\"{PAGE}\" class=\"filters\" role=\"search\">");
+    let select =
+        |out: &mut String, name: &str, all: &str, values: Vec<(String, String)>, cur: &str| {
             let _ = write!(
                 out,
-                "<option value=\"{}\"{}>{}</option>",
-                esc(&v),
-                if v == cur { " selected" } else { "" },
-                esc(&label)
+                "<select name=\"{name}\" aria-label=\"{}\"><option value=\"\">{}</option>",
+                esc(all),
+                esc(all)
             );
-        }
-        out.push_str("</select>");
-    };
+            for (v, label) in values {
+                let _ = write!(
+                    out,
+                    "<option value=\"{}\"{}>{}</option>",
+                    esc(&v),
+                    if v == cur { " selected" } else { "" },
+                    esc(&label)
+                );
+            }
+            out.push_str("</select>");
+        };
     let distinct = |get: &dyn Fn(&ResourceSummary) -> String| {
         let set: std::collections::BTreeSet<String> = list.iter().map(get).collect();
         set.into_iter().map(|v| (v.clone(), v)).collect::<Vec<_>>()
     };
-    select(&mut out, "account", "All accounts", distinct(&|r| r.account.clone()), &f.account);
-    select(&mut out, "region", "All regions", distinct(&|r| region_label(&r.region).to_string()), &f.region);
+    select(
+        &mut out,
+        "account",
+        "All accounts",
+        distinct(&|r| r.account.clone()),
+        &f.account,
+    );
+    select(
+        &mut out,
+        "region",
+        "All regions",
+        distinct(&|r| region_label(&r.region).to_string()),
+        &f.region,
+    );
     let kinds = SECTIONS
         .iter()
         .map(|s| (s.kind.as_str().to_string(), s.title.to_string()))
         .collect();
     select(&mut out, "kind", "All kinds", kinds, &f.kind);
-    select(&mut out, "state", "All states", distinct(&|r| r.state.clone()), &f.state);
+    select(
+        &mut out,
+        "state",
+        "All states",
+        distinct(&|r| r.state.clone()),
+        &f.state,
+    );
     let _ = write!(
         out,
         "<input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"Search id or name\" aria-label=\"Search by id or name\">\
@@ -1080,7 +1133,10 @@ fn table(
         let name = match (&r.name, rel.display_name(r)) {
             (Some(n), _) => format!("<span class=\"name\" title=\"{0}\">{0}</span>", esc(n)),
             (None, Some(d)) => {
-                format!("<span class=\"name derived\" title=\"{0}\">{0}</span>", esc(&d))
+                format!(
+                    "<span class=\"name derived\" title=\"{0}\">{0}</span>",
+                    esc(&d)
+                )
             }
             (None, None) => "<span class=\"none\">—</span>".to_string(),
         };
@@ -1138,7 +1194,10 @@ fn actions(out: &mut String, r: &ResourceSummary, rel: &Relations<'_>, back: &st
     let Some(kind) = Kind::parse(r.kind) else {
         return;
     };
-    let back = format!("<input type=\"hidden\" name=\"back\" value=\"{}\">", esc(back));
+    let back = format!(
+        "<input type=\"hidden\" name=\"back\" value=\"{}\">",
+        esc(back)
+    );
     let awaits_owner = match kind {
         Kind::Connection => r.state == "ordering",
         Kind::VirtualInterface => r.state == "confirming",
@@ -1219,7 +1278,6 @@ fn actions(out: &mut String, r: &ResourceSummary, rel: &Relations<'_>, back: &st
     }
 }
 
-
 /// A JSON value as text: strings as they are, the rest as JSON.
 fn value_text(v: &serde_json::Value) -> String {
     match v {
@@ -1252,8 +1310,8 @@ fn detail_page(
     let mut out = String::with_capacity(8192);
     let _ = write!(
         out,
-        "<p class=\"crumbs\"><a href=\"{PAGE}\">← Dashboard</a> · {}</p>\
-         <section class=\"group detail\" id=\"detail\" data-kind=\"{}\" data-id=\"{}\" data-state=\"{}\">\
+        "<p class=\"crumbs\"><a href=\"{PAGE}\">← Dashboard</a> · {0}</p>\
+         <section class=\"group detail\" id=\"detail\" data-kind=\"{1}\" data-id=\"{2}\" data-state=\"{5}\">\
          <h2><span class=\"name\" title=\"{3}\">{3}</span> <code>{2}</code> <span class=\"st {4}\">{5}</span></h2>",
         esc(title),
         esc(kind.as_str()),
@@ -1294,13 +1352,23 @@ fn detail_page(
     let mut relation = |out: &mut String, label: &str, ids: Vec<&str>| {
         if !ids.is_empty() {
             related_rows += 1;
-            let _ = write!(out, "<tr><th>{}</th><td>{}</td></tr>", esc(label), rel.refs(&ids));
+            let _ = write!(
+                out,
+                "<tr><th>{}</th><td>{}</td></tr>",
+                esc(label),
+                rel.refs(&ids)
+            );
         }
     };
     if let Some(p) = res.parent.as_deref() {
         relation(&mut out, "Sits on", vec![p]);
     }
-    if let Some(l) = res.link.as_deref().filter(|l| !l.is_empty()).or(me.and_then(link_of)) {
+    if let Some(l) = res
+        .link
+        .as_deref()
+        .filter(|l| !l.is_empty())
+        .or(me.and_then(link_of))
+    {
         relation(&mut out, "Linked to", vec![l]);
     }
     for section in SECTIONS {
@@ -1309,7 +1377,11 @@ fn detail_page(
             relation(&mut out, &format!("{} on it", section.title), ids.clone());
         }
         if let Some(ids) = rel.linked.get(&(res.id.as_str(), k)) {
-            relation(&mut out, &format!("{} linked to it", section.title), ids.clone());
+            relation(
+                &mut out,
+                &format!("{} linked to it", section.title),
+                ids.clone(),
+            );
         }
     }
     if related_rows == 0 {
@@ -1333,7 +1405,9 @@ fn detail_page(
     let tags = wire["tags"].as_array().filter(|t| !t.is_empty());
     match tags {
         Some(tags) => {
-            out.push_str("<table class=\"tags\"><thead><tr><th>Key</th><th>Value</th></tr></thead><tbody>");
+            out.push_str(
+                "<table class=\"tags\"><thead><tr><th>Key</th><th>Value</th></tr></thead><tbody>",
+            );
             for t in tags {
                 let _ = write!(
                     out,
@@ -1364,7 +1438,9 @@ fn detail_page(
                 out,
                 "<tr><td>{}</td><td>{}</td><td><span class=\"st {}\">{}</span></td><td>{}</td></tr>",
                 esc(&timestamp(e.at_ms)),
-                e.from.as_deref().map_or_else(|| "<span class=\"none\">—</span>".to_string(), esc),
+                e.from
+                    .as_deref()
+                    .map_or_else(|| "<span class=\"none\">—</span>".to_string(), esc),
                 state_class(&e.to),
                 esc(&e.to),
                 esc(&cause)
