@@ -1648,7 +1648,7 @@ button:hover{background:#eef2f6}button.danger{border-color:#c24040;color:#a11d1d
 .empty{color:#5a6472}.stale #live{opacity:.5}\
 .name,.ref-name{display:inline-block;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom}\
 .name{max-width:22em}.ref-name{max-width:14em}.name.derived{color:#5a6472}h2 .name{max-width:60%}\
-a.ref code{color:#5a6472;font-size:11px}.scroll{overflow-x:auto}\
+a.ref code{color:#5a6472;font-size:11px}td:first-child code{white-space:nowrap}.scroll{overflow-x:auto}\
 .filters{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:0 0 10px}\
 .filters select,.filters input{font:13px system-ui,sans-serif}\
 .totals{margin:8px 2px;color:#5a6472}.crumbs{margin:0 0 8px}\
