@@ -53,7 +53,9 @@ pub struct Event {
 struct Inner {
     seq: u64,
     events: VecDeque<Event>,
-    last: HashMap<(Kind, String), String>,
+    /// The last state logged of each resource, by id (ids are unique
+    /// across the logged kinds).
+    last: HashMap<String, String>,
 }
 
 /// The bounded log.
@@ -81,14 +83,14 @@ impl EventLog {
             return;
         }
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (rec.kind, rec.id.clone());
-        if inner.last.get(&key).is_some_and(|s| s == to) {
+        // Looked up by reference: a write that changes no state allocates nothing.
+        if inner.last.get(rec.id.as_str()).is_some_and(|s| s == to) {
             return;
         }
         if inner.last.len() >= REMEMBERED {
             inner.last.clear();
         }
-        let from = inner.last.insert(key, to.to_string());
+        let from = inner.last.insert(rec.id.clone(), to.to_string());
         inner.seq += 1;
         let event = Event {
             seq: inner.seq,
@@ -120,9 +122,10 @@ impl EventLog {
             .collect()
     }
 
-    /// Forgets the last states (after a reset: ids may come back).
-    pub fn forget_states(&self) {
+    /// Forgets everything (after a reset of every account).
+    pub fn clear(&self) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.events.clear();
         inner.last.clear();
     }
 }

@@ -272,7 +272,7 @@ impl Control for Emulator {
         let _guard = self.lock().map_err(internal)?;
         self.store().reset().map_err(|e| internal(store_error(e)))?;
         self.forget_due();
-        self.events().forget_states();
+        self.events().clear();
         Ok(())
     }
 
@@ -482,7 +482,13 @@ impl Control for Emulator {
         body: Value,
         now_ms: i64,
     ) -> Result<Value, ControlError> {
-        super::routes::set_customer_routes(self, vif_id, body, now_ms)
+        let out = super::routes::set_customer_routes(self, vif_id, body, now_ms)?;
+        // --- event log --- (routes past the allocation take the VIF down)
+        if let Ok(Some(rec)) = self.store().get(Kind::VirtualInterface, vif_id) {
+            self.events()
+                .note(&rec, None, now_ms, crate::events::Cause::Control);
+        }
+        Ok(out)
     }
 
     // --- dashboard ---

@@ -654,6 +654,9 @@ async fn event_log_records_creates_lifecycle_api_and_control_changes() {
     let last = events_json(&srv, &format!("?id={theirs}")).await;
     assert_eq!(last.last().unwrap()["to"], "down");
     assert_eq!(last.last().unwrap()["cause"], "control");
+    // A reset forgets the history with the resources.
+    assert_eq!(act(&srv, "do=reset", None).await.0, 303);
+    assert!(events_json(&srv, "").await.is_empty());
 }
 
 #[tokio::test]
