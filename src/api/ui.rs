@@ -1384,6 +1384,45 @@ fn detail_page(
             );
         }
     }
+    // One hop further along the chain: a VIF's gateway's associations and
+    // proposals; an association's or proposal's gateway's VIFs.
+    let gateway = match kind {
+        Kind::VirtualInterface => me.and_then(link_of),
+        Kind::GatewayAssociation | Kind::AssociationProposal => res.parent.as_deref(),
+        _ => None,
+    }
+    .filter(|g| rel.by_id.contains_key(&(*g, Kind::Gateway.as_str())));
+    if let Some(gw) = gateway {
+        fn ids_of<'a>(
+            map: &HashMap<(&'a str, &'static str), Vec<&'a str>>,
+            gw: &str,
+            k: Kind,
+            skip: &str,
+        ) -> Vec<&'a str> {
+            map.get(&(gw, k.as_str()))
+                .map(|ids| ids.iter().copied().filter(|i| *i != skip).collect())
+                .unwrap_or_default()
+        }
+        let via = |k: Kind, map| ids_of(map, gw, k, &res.id);
+        if kind == Kind::VirtualInterface {
+            relation(
+                &mut out,
+                "Its gateway's associations",
+                via(Kind::GatewayAssociation, &rel.on),
+            );
+            relation(
+                &mut out,
+                "Its gateway's proposals",
+                via(Kind::AssociationProposal, &rel.on),
+            );
+        } else {
+            relation(
+                &mut out,
+                "Its gateway's VIFs",
+                via(Kind::VirtualInterface, &rel.linked),
+            );
+        }
+    }
     if related_rows == 0 {
         out.push_str("<tr><td class=\"none\">Nothing related.</td></tr>");
     }

@@ -515,6 +515,13 @@ async fn detail_view_follows_relations_and_shows_everything() {
         "<h2><span class=\"name\" title=\"{HOSTILE_ESCAPED}\">{HOSTILE_ESCAPED}</span>"
     )));
     assert!(!html.contains(HOSTILE));
+    // One hop further: the gateway's associations.
+    assert!(
+        html.contains(&format!(
+            "<tr><th>Its gateway&#39;s associations</th><td><a href=\"/_dxemu/ui/resource/gateway-association/{assoc}\""
+        )),
+        "{html}"
+    );
 
     // gateway → VIFs and associations, and back.
     let (_, _, html) = page(&srv, &format!("/_dxemu/ui/resource/gateway/{gw}")).await;
@@ -535,8 +542,13 @@ async fn detail_view_follows_relations_and_shows_everything() {
         html.contains("<tr><th>Linked to</th><td><code>vgw-0a1b2c3d</code></td></tr>"),
         "{html}"
     );
+    assert!(
+        html.contains(&format!(
+            "<tr><th>Its gateway&#39;s VIFs</th><td><a href=\"/_dxemu/ui/resource/vif/{vif}\""
+        )),
+        "{html}"
+    );
 
-    // The history: created, then moved by the lifecycle.
     // The history: created (instant timing stores it available), then
     // taken down from the detail view's own button, which comes back here.
     let form = format!(
