@@ -3,8 +3,9 @@
 
 Starts target/debug/dxemu in manual lifecycle mode, builds a small estate in
 two accounts through the AWS API (connections, a LAG, a gateway with an
-association, VIFs) and the control API (states), and photographs
-/_dxemu/ui in headless Chromium. Needs `cargo build`, boto3, selenium,
+association, VIFs, a hosted connection awaiting its owner, a deleted
+connection) and the control API (states), and photographs /_dxemu/ui and
+one VIF's detail view in headless Chromium. Needs `cargo build`, boto3, selenium,
 chromium and chromium-driver.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ import boto3  # noqa: E402
 import dashboard_browser  # noqa: E402
 
 OUT = REPO / "docs" / "dashboard.png"
+DETAIL_OUT = REPO / "docs" / "dashboard-detail.png"
 VGW = "vgw-0a1b2c3d"
 
 
@@ -49,7 +51,8 @@ def force(endpoint: str, kind: str, rid: str, *states: str) -> None:
             assert r.status == 200
 
 
-def build_estate(endpoint: str) -> None:
+def build_estate(endpoint: str) -> str:
+    """Builds the estate; the id of a VIF worth a detail view."""
     dx = client(endpoint, "111111111111", "us-east-1")
     conn = lambda name: dx.create_connection(  # noqa: E731
         location="EqDC2", bandwidth="10Gbps", connectionName=name
@@ -92,6 +95,20 @@ def build_estate(endpoint: str) -> None:
         },
     )
     force(endpoint, "connection", secondary, "down")
+    dx.tag_resource(
+        resourceArn=f"arn:aws:directconnect:us-east-1:111111111111:dxcon/{primary}",
+        tags=[{"key": "team", "value": "network"}, {"key": "env", "value": "prod"}],
+    )
+    # Deleted: hidden by default, not counted.
+    dx.delete_connection(connectionId=new)
+    # A partner's interconnect with a hosted connection awaiting its owner.
+    ic = dx.create_interconnect(interconnectName="ix-partner", bandwidth="10Gbps", location="EqDC2")[
+        "interconnectId"
+    ]
+    force(endpoint, "interconnect", ic, "pending", "available")
+    dx.allocate_hosted_connection(
+        connectionId=ic, ownerAccount="222222222222", bandwidth="500Mbps", connectionName="hosted-for-eu", vlan=300
+    )
 
     eu = client(endpoint, "222222222222", "eu-west-1")
     edge = eu.create_connection(location="EIRCL", bandwidth="1Gbps", connectionName="eu-edge")["connectionId"]
@@ -106,6 +123,7 @@ def build_estate(endpoint: str) -> None:
         },
     )["virtualInterfaceId"]
     force(endpoint, "vif", vif, "available")
+    return app
 
 
 def main() -> int:
@@ -123,7 +141,7 @@ def main() -> int:
     try:
         line = proc.stdout.readline().strip()
         endpoint = line.removeprefix("dxemu listening on ")
-        build_estate(endpoint)
+        detail = build_estate(endpoint)
         driver = dashboard_browser.chromium(width=1400, height=900)
         try:
             driver.get(f"{endpoint}/_dxemu/ui")
@@ -133,12 +151,19 @@ def main() -> int:
             time.sleep(0.5)
             OUT.parent.mkdir(parents=True, exist_ok=True)
             driver.find_element("tag name", "body").screenshot(str(OUT))
+            driver.set_window_size(1400, 900)
+            driver.get(f"{endpoint}/_dxemu/ui/resource/vif/{detail}")
+            time.sleep(0.5)
+            height = driver.execute_script("return document.documentElement.scrollHeight")
+            driver.set_window_size(1400, min(height, 1800) + 140)
+            time.sleep(0.5)
+            driver.find_element("tag name", "body").screenshot(str(DETAIL_OUT))
         finally:
             dashboard_browser.close(driver)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    print(f"wrote {OUT.relative_to(REPO)}")
+    print(f"wrote {OUT.relative_to(REPO)} and {DETAIL_OUT.relative_to(REPO)}")
     return 0
 
 

@@ -30,6 +30,9 @@ pub struct ResourceSummary {
     /// part of the control API's listing).
     #[serde(skip)]
     pub capacity: Capacity,
+    /// A VIF's type (private, public, transit), for the dashboard.
+    #[serde(skip)]
+    pub subtype: Option<String>,
 }
 
 /// The prefix pool and rate limiter facts of one resource.
@@ -157,5 +160,19 @@ pub trait Control: Send + Sync {
         Err(ControlError::BadRequest(format!(
             "routes of {vif_id} cannot be set on this backend"
         )))
+    }
+    // --- dashboard ---
+    /// One stored resource with its document, if it exists.
+    fn resource(&self, _kind: Kind, _id: &str) -> Result<Option<ExportedResource>, ControlError> {
+        Ok(None)
+    }
+    /// The logged state changes matching every filter given, oldest first.
+    fn events(
+        &self,
+        _id: Option<&str>,
+        _account: Option<&str>,
+        _kind: Option<&str>,
+    ) -> Vec<crate::events::Event> {
+        Vec::new()
     }
 }

@@ -10,6 +10,7 @@ pub mod api;
 pub mod cli;
 pub mod clock;
 pub mod control;
+pub mod events;
 pub mod lifecycle;
 mod limit;
 pub mod service;

@@ -14,7 +14,7 @@ use crate::lifecycle::{self, Step, Timing};
 use crate::store::Kind;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -27,6 +27,8 @@ const ACTION: &str = "/_dxemu/ui/action";
 const FRAGMENT: &str = "/_dxemu/ui/fragment";
 const SCRIPT: &str = "/_dxemu/ui/app.js";
 const ICON: &str = "/_dxemu/ui/icon.svg";
+const DETAIL: &str = "/_dxemu/ui/resource";
+const EVENTS: &str = "/_dxemu/events";
 
 /// Rows shown per table; the rest are counted, not listed.
 const MAX_ROWS: usize = 500;
@@ -39,6 +41,8 @@ pub fn routes() -> Router<AppState> {
         .route(SCRIPT, get(script))
         .route(ICON, get(icon))
         .route(ACTION, post(action))
+        .route("/_dxemu/ui/resource/{kind}/{id}", get(detail))
+        .route(EVENTS, get(events))
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
@@ -136,23 +140,112 @@ fn flash_take(key: &str) -> Option<Flash> {
 
 // ---------------------------------------------------------------- handlers
 
-async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    let flash = raw.as_deref().and_then(|q| {
+fn flash_of(raw: Option<&str>) -> Option<Flash> {
+    raw.and_then(|q| {
         form_urlencoded::parse(q.as_bytes())
             .find(|(k, _)| k == "flash")
             .and_then(|(_, v)| flash_take(&v))
-    });
-    match live(&state).await {
-        Ok(body) => html(StatusCode::OK, frame(flash.as_ref(), &body)),
+    })
+}
+
+async fn page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    let flash = flash_of(raw.as_deref());
+    let filter = Filter::parse(raw.as_deref());
+    match load(&state).await {
+        Ok(view) => {
+            let live = render(&view.list, &filter, view.now, view.mode, view.next);
+            let filters = filter_form(&view.list, &filter);
+            html(
+                StatusCode::OK,
+                frame(
+                    flash.as_ref(),
+                    &format!("{filters}<div id=\"live\">{live}</div>"),
+                ),
+            )
+        }
         Err(e) => failure(e),
     }
 }
 
-async fn fragment(State(state): State<AppState>) -> Response {
-    match live(&state).await {
-        Ok(body) => html(StatusCode::OK, body),
+async fn fragment(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    let filter = Filter::parse(raw.as_deref());
+    match load(&state).await {
+        Ok(view) => html(
+            StatusCode::OK,
+            render(&view.list, &filter, view.now, view.mode, view.next),
+        ),
         Err(e) => failure(e),
     }
+}
+
+/// `GET /_dxemu/events`: the logged state changes, newest last, filtered by
+/// `id`, `account` and `kind`.
+async fn events(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    let q: HashMap<String, String> = raw
+        .as_deref()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let get = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let list = state.backend.events(get("id"), get("account"), get("kind"));
+    match serde_json::to_string(&serde_json::json!({ "events": list })) {
+        Ok(body) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(_) => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the events could not be encoded",
+        ),
+    }
+}
+
+/// `GET /_dxemu/ui/resource/<kind>/<id>`: every field of one resource, its
+/// tags, raw JSON, relations and state history.
+async fn detail(
+    State(state): State<AppState>,
+    Path((kind, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let flash = flash_of(raw.as_deref());
+    let Some(kind) = Kind::parse(&kind) else {
+        return html(
+            StatusCode::NOT_FOUND,
+            frame(None, "<p class=\"empty\">No such kind of resource.</p>"),
+        );
+    };
+    let backend = state.backend.clone();
+    let wanted = id.clone();
+    let found = match blocking(move || backend.resource(kind, &wanted)).await {
+        Ok(found) => found,
+        Err(e) => return failure(e),
+    };
+    let view = match load(&state).await {
+        Ok(view) => view,
+        Err(e) => return failure(e),
+    };
+    let Some(res) = found else {
+        return html(
+            StatusCode::NOT_FOUND,
+            frame(
+                flash.as_ref(),
+                &format!(
+                    "<p class=\"empty\">No {} with id <code>{}</code>. <a href=\"{PAGE}\">Back to the dashboard</a></p>",
+                    esc(kind.as_str()),
+                    esc(&id)
+                ),
+            ),
+        );
+    };
+    let history = state.backend.events(Some(&id), None, Some(kind.as_str()));
+    html(
+        StatusCode::OK,
+        frame(flash.as_ref(), &detail_page(kind, &res, &view, &history)),
+    )
 }
 
 async fn script() -> Response {
@@ -226,13 +319,163 @@ async fn action(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         "advance" => advance(&state, get("seconds")).await,
         "reset" => reset(&state).await,
         "routes" => set_routes(&state, get("id"), get("cidrs")).await,
+        what @ ("confirm" | "decline") => {
+            owner_action(&state, what, get("kind"), get("id"), get("gateway")).await
+        }
         _ => Err("unknown action".to_string()),
     };
     let flash = match outcome {
         Ok(text) => Flash { ok: true, text },
         Err(text) => Flash { ok: false, text },
     };
-    see_other(format!("{PAGE}?flash={}", flash_put(flash)))
+    let back = back_to(get("back"));
+    let sep = if back.contains('?') { '&' } else { '?' };
+    see_other(format!("{back}{sep}flash={}", flash_put(flash)))
+}
+
+/// Where an action's answer points: the dashboard page (with its filters) or
+/// a detail view, never anywhere else.
+fn back_to(back: &str) -> String {
+    let safe = back.starts_with(PAGE)
+        && !back.contains("//")
+        && back
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_-.?=&%+".contains(&b));
+    if safe {
+        back.to_string()
+    } else {
+        PAGE.to_string()
+    }
+}
+
+/// What the owner of a hosted connection or VIF would do through the API:
+/// confirm it, or decline it by deleting it.
+async fn owner_action(
+    state: &AppState,
+    what: &str,
+    kind: &str,
+    id: &str,
+    gateway: &str,
+) -> Result<String, String> {
+    use crate::api::generated::types::*;
+    let kind = Kind::parse(kind).ok_or_else(|| "unknown resource kind".to_string())?;
+    let (what, id, gateway) = (what.to_string(), id.to_string(), gateway.trim().to_string());
+    let now = state.clock.now_ms();
+    let backend = state.backend.clone();
+    let text = blocking(move || {
+        let api = |e: crate::api::ApiError| ControlError::BadRequest(e.message);
+        let rec = backend
+            .resource(kind, &id)?
+            .ok_or_else(|| ControlError::NotFound(format!("No {} with id {id}", kind.as_str())))?;
+        let wire = &rec.document["wire"];
+        let owner = wire["ownerAccount"]
+            .as_str()
+            .unwrap_or(&rec.account)
+            .to_string();
+        let cx = crate::api::RequestContext {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            account: owner,
+            region: rec.region.clone(),
+            now_ms: now,
+        };
+        backend.prepare(&cx).map_err(api)?;
+        let gw = (!gateway.is_empty()).then(|| gateway.clone());
+        let state = match (kind, what.as_str()) {
+            (Kind::Connection, "confirm") => backend
+                .confirm_connection(
+                    &cx,
+                    ConfirmConnectionRequest {
+                        connection_id: id.clone(),
+                    },
+                )
+                .map_err(api)?
+                .connection_state
+                .map(|s| s.as_str().to_string()),
+            (Kind::Connection, _) => backend
+                .delete_connection(
+                    &cx,
+                    DeleteConnectionRequest {
+                        connection_id: id.clone(),
+                    },
+                )
+                .map_err(api)?
+                .connection_state
+                .map(|s| s.as_str().to_string()),
+            (Kind::VirtualInterface, "confirm") => {
+                let vif = id.clone();
+                match wire["virtualInterfaceType"].as_str() {
+                    Some("public") => {
+                        backend
+                            .confirm_public_virtual_interface(
+                                &cx,
+                                ConfirmPublicVirtualInterfaceRequest {
+                                    virtual_interface_id: vif,
+                                },
+                            )
+                            .map_err(api)?
+                            .virtual_interface_state
+                    }
+                    Some("transit") => {
+                        backend
+                            .confirm_transit_virtual_interface(
+                                &cx,
+                                ConfirmTransitVirtualInterfaceRequest {
+                                    virtual_interface_id: vif,
+                                    direct_connect_gateway_id: gw.unwrap_or_default(),
+                                },
+                            )
+                            .map_err(api)?
+                            .virtual_interface_state
+                    }
+                    _ => {
+                        let vgw = gw.as_deref().is_some_and(|g| g.starts_with("vgw-"));
+                        backend
+                            .confirm_private_virtual_interface(
+                                &cx,
+                                ConfirmPrivateVirtualInterfaceRequest {
+                                    virtual_interface_id: vif,
+                                    virtual_gateway_id: gw.clone().filter(|_| vgw),
+                                    direct_connect_gateway_id: gw.filter(|_| !vgw),
+                                },
+                            )
+                            .map_err(api)?
+                            .virtual_interface_state
+                    }
+                }
+                .map(|s| s.as_str().to_string())
+            }
+            (Kind::VirtualInterface, _) => backend
+                .delete_virtual_interface(
+                    &cx,
+                    DeleteVirtualInterfaceRequest {
+                        virtual_interface_id: id.clone(),
+                    },
+                )
+                .map_err(api)?
+                .virtual_interface_state
+                .map(|s| s.as_str().to_string()),
+            _ => {
+                return Err(ControlError::BadRequest(format!(
+                    "a {} cannot be confirmed or declined",
+                    kind.as_str()
+                )));
+            }
+        };
+        let done = if what == "confirm" {
+            "confirmed"
+        } else {
+            "declined"
+        };
+        Ok(format!(
+            "{} {id} {done}; it is now {}",
+            kind.as_str(),
+            state.unwrap_or_default()
+        ))
+    })
+    .await
+    .map_err(control_message)?;
+    super::http::settle(state).await.map_err(|e| e.message)?;
+    Ok(text)
 }
 
 fn control_message(e: ControlError) -> String {
@@ -348,23 +591,32 @@ fn frame(flash: Option<&Flash>, live: &str) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>dxemu dashboard</title><link rel=\"icon\" href=\"{ICON}\"><style>{STYLE}</style></head>\
          <body><header><h1>dxemu</h1><span class=\"sub\">Direct Connect emulator dashboard</span></header>\
-         <main>{banner}<div id=\"live\">{live}</div></main>\
+         <main>{banner}{live}</main>\
          <script src=\"{SCRIPT}\"></script></body></html>\n"
     )
 }
 
-/// The live part: the clock bar and every account's resources.
-async fn live(state: &AppState) -> Result<String, ControlError> {
+/// What the pages show: every resource, the clock and the lifecycle.
+struct View {
+    list: Vec<ResourceSummary>,
+    now: i64,
+    mode: &'static str,
+    next: Option<i64>,
+}
+
+async fn load(state: &AppState) -> Result<View, ControlError> {
     let backend = state.backend.clone();
     let list = blocking(move || backend.resources(None, None, None)).await?;
     // Shown only once on disk, like every API answer.
     super::http::settle(state)
         .await
         .map_err(|e| ControlError::Internal(e.to_string()))?;
-    let now = state.clock.now_ms();
-    let mode = state.backend.lifecycle_mode();
-    let next = state.backend.next_due_ms();
-    Ok(render(&list, now, mode, next))
+    Ok(View {
+        list,
+        now: state.clock.now_ms(),
+        mode: state.backend.lifecycle_mode(),
+        next: state.backend.next_due_ms(),
+    })
 }
 
 /// What the resources of a kind show besides id, name and state.
@@ -390,7 +642,6 @@ enum Col {
 struct Section {
     kind: Kind,
     title: &'static str,
-    named: bool,
     cols: &'static [Col],
 }
 
@@ -398,7 +649,6 @@ const SECTIONS: &[Section] = &[
     Section {
         kind: Kind::Connection,
         title: "Connections",
-        named: true,
         cols: &[
             Col::Parent("LAG / interconnect"),
             Col::Children(Kind::VirtualInterface, "VIFs"),
@@ -408,7 +658,6 @@ const SECTIONS: &[Section] = &[
     Section {
         kind: Kind::Lag,
         title: "LAGs",
-        named: true,
         cols: &[
             Col::Children(Kind::Connection, "Connections"),
             Col::Children(Kind::VirtualInterface, "VIFs"),
@@ -418,7 +667,6 @@ const SECTIONS: &[Section] = &[
     Section {
         kind: Kind::Interconnect,
         title: "Interconnects",
-        named: true,
         cols: &[
             Col::Parent("LAG"),
             Col::Children(Kind::Connection, "Hosted connections"),
@@ -427,7 +675,6 @@ const SECTIONS: &[Section] = &[
     Section {
         kind: Kind::VirtualInterface,
         title: "Virtual interfaces",
-        named: true,
         cols: &[
             Col::Parent("Connection / LAG"),
             Col::Link("Gateway"),
@@ -437,7 +684,6 @@ const SECTIONS: &[Section] = &[
     Section {
         kind: Kind::Gateway,
         title: "Direct Connect gateways",
-        named: true,
         cols: &[
             Col::Linked(Kind::VirtualInterface, "VIFs"),
             Col::Children(Kind::GatewayAssociation, "Associations"),
@@ -447,25 +693,21 @@ const SECTIONS: &[Section] = &[
     Section {
         kind: Kind::GatewayAssociation,
         title: "Gateway associations",
-        named: false,
         cols: &[Col::Parent("Gateway"), Col::Link("Associated gateway")],
     },
     Section {
         kind: Kind::AssociationProposal,
         title: "Association proposals",
-        named: false,
         cols: &[Col::Parent("Gateway"), Col::Link("Proposed gateway")],
     },
     Section {
         kind: Kind::FailoverTest,
         title: "Failover tests",
-        named: false,
         cols: &[Col::Parent("VIF")],
     },
     Section {
         kind: Kind::ResiliencyGroup,
         title: "Resiliency groups",
-        named: true,
         cols: &[
             Col::Model("Intended model"),
             Col::Members(Kind::ResiliencyGroupAssociation, "Members"),
@@ -474,7 +716,6 @@ const SECTIONS: &[Section] = &[
     Section {
         kind: Kind::ResiliencyGroupAssociation,
         title: "Resiliency group associations",
-        named: false,
         cols: &[
             Col::Parent("Resiliency group"),
             Col::Link("Connection / LAG"),
@@ -484,7 +725,8 @@ const SECTIONS: &[Section] = &[
 
 /// Who sits on or links to whom, for the relation columns.
 struct Relations<'a> {
-    /// Ids with a row on the page; references to others are not links.
+    /// Ids with a row on the page; references to others link to their
+    /// detail view.
     shown: HashSet<&'a str>,
     on: HashMap<(&'a str, &'static str), Vec<&'a str>>,
     linked: HashMap<(&'a str, &'static str), Vec<&'a str>>,
@@ -492,6 +734,8 @@ struct Relations<'a> {
     members: HashMap<(&'a str, &'static str), Vec<&'a str>>,
     /// Every listed resource by id and kind.
     by_id: HashMap<(&'a str, &'static str), &'a ResourceSummary>,
+    /// Every listed resource by id alone.
+    any: HashMap<&'a str, &'a ResourceSummary>,
 }
 
 impl<'a> Relations<'a> {
@@ -502,49 +746,302 @@ impl<'a> Relations<'a> {
         for r in list {
             if let Some(p) = &r.parent {
                 on.entry((p.as_str(), r.kind)).or_default().push(&r.id);
-                if let Some(l) = &r.link
+                if let Some(l) = link_of(r)
                     && matches!(r.state.as_str(), "associating" | "associated")
                 {
                     members.entry((p.as_str(), r.kind)).or_default().push(l);
                 }
             }
-            if let Some(l) = &r.link {
-                linked.entry((l.as_str(), r.kind)).or_default().push(&r.id);
+            if let Some(l) = link_of(r) {
+                linked.entry((l, r.kind)).or_default().push(&r.id);
             }
         }
         let shown = list.iter().map(|r| r.id.as_str()).collect();
         let by_id = list.iter().map(|r| ((r.id.as_str(), r.kind), r)).collect();
+        let any = list.iter().map(|r| (r.id.as_str(), r)).collect();
         Self {
             shown,
             on,
             linked,
             members,
             by_id,
+            any,
+        }
+    }
+
+    /// The name a person knows a resource by: its own, or one made of the
+    /// names of what it joins.
+    fn display_name(&self, r: &ResourceSummary) -> Option<String> {
+        if let Some(n) = &r.name {
+            return Some(n.clone());
+        }
+        let name_of = |id: Option<&str>| {
+            id.map(|id| {
+                self.any
+                    .get(id)
+                    .and_then(|o| o.name.clone())
+                    .unwrap_or_else(|| id.to_string())
+            })
+        };
+        let parent = name_of(r.parent.as_deref());
+        let link = name_of(link_of(r));
+        match Kind::parse(r.kind)? {
+            Kind::GatewayAssociation | Kind::AssociationProposal => Some(format!(
+                "{} ↔ {}",
+                parent?,
+                link.unwrap_or_else(|| "?".into())
+            )),
+            Kind::FailoverTest => Some(format!("test of {}", parent?)),
+            Kind::ResiliencyGroupAssociation => Some(format!(
+                "{} in {}",
+                link.unwrap_or_else(|| "?".into()),
+                parent?
+            )),
+            _ => None,
+        }
+    }
+
+    /// References to other resources: links to their rows where they have
+    /// one, else to their detail views.
+    fn refs(&self, ids: &[&str]) -> String {
+        if ids.is_empty() {
+            return "<span class=\"none\">—</span>".into();
+        }
+        ids.iter()
+            .map(|id| self.id_ref(id))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn id_ref(&self, id: &str) -> String {
+        let Some(r) = self.any.get(id) else {
+            return format!("<code>{}</code>", esc(id));
+        };
+        let href = if self.shown.contains(id) {
+            format!("#r-{}", esc(id))
+        } else {
+            detail_href(r.kind, id)
+        };
+        match self.display_name(r) {
+            Some(name) => format!(
+                "<a href=\"{href}\" class=\"ref\" title=\"{0} {1}\"><span class=\"ref-name\">{0}</span> <code>{1}</code></a>",
+                esc(&name),
+                esc(id)
+            ),
+            None => format!("<a href=\"{href}\"><code>{}</code></a>", esc(id)),
         }
     }
 }
 
-fn render(list: &[ResourceSummary], now_ms: i64, mode: &str, next_due: Option<i64>) -> String {
+/// A VIF's or association's gateway, if it has one.
+fn link_of(r: &ResourceSummary) -> Option<&str> {
+    r.link.as_deref().filter(|l| !l.is_empty())
+}
+
+/// The detail view of a resource.
+fn detail_href(kind: &str, id: &str) -> String {
+    let seg = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    format!("{DETAIL}/{}/{}", seg(kind), seg(id))
+}
+
+/// Whether a resource is gone: hidden unless asked for, never counted.
+fn gone(r: &ResourceSummary) -> bool {
+    matches!(r.state.as_str(), "deleted" | "disassociated")
+}
+
+fn region_label(region: &str) -> &str {
+    // Direct Connect gateways belong to no Region.
+    if region.is_empty() { "global" } else { region }
+}
+
+/// The dashboard's filters: plain GET query parameters.
+#[derive(Debug, Default, Clone)]
+struct Filter {
+    account: String,
+    region: String,
+    kind: String,
+    state: String,
+    q: String,
+    deleted: bool,
+}
+
+impl Filter {
+    fn parse(raw: Option<&str>) -> Self {
+        let mut f = Filter::default();
+        for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+            let v = v.trim().to_string();
+            match k.as_ref() {
+                "account" => f.account = v,
+                "region" => f.region = v,
+                "kind" => f.kind = v,
+                "state" => f.state = v,
+                "q" => f.q = v,
+                "deleted" => f.deleted = !v.is_empty() && v != "0",
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// Whether a resource passes the filters other than the deleted toggle.
+    fn keeps(&self, r: &ResourceSummary, rel: &Relations<'_>) -> bool {
+        let q = self.q.to_lowercase();
+        (self.account.is_empty() || r.account == self.account)
+            && (self.region.is_empty() || region_label(&r.region) == self.region)
+            && (self.kind.is_empty() || r.kind == self.kind)
+            && (self.state.is_empty() || r.state == self.state)
+            && (q.is_empty()
+                || r.id.to_lowercase().contains(&q)
+                || rel
+                    .display_name(r)
+                    .is_some_and(|n| n.to_lowercase().contains(&q)))
+    }
+
+    /// The page's address with these filters.
+    fn page(&self) -> String {
+        let mut ser = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("account", &self.account),
+            ("region", &self.region),
+            ("kind", &self.kind),
+            ("state", &self.state),
+            ("q", &self.q),
+        ] {
+            if !v.is_empty() {
+                ser.append_pair(k, v);
+            }
+        }
+        if self.deleted {
+            ser.append_pair("deleted", "1");
+        }
+        let query = ser.finish();
+        if query.is_empty() {
+            PAGE.to_string()
+        } else {
+            format!("{PAGE}?{query}")
+        }
+    }
+}
+
+/// The filter form: a plain GET form, so it works without JavaScript.
+fn filter_form(list: &[ResourceSummary], f: &Filter) -> String {
+    let mut out =
+        format!("<form method=\"get\" action=\"{PAGE}\" class=\"filters\" role=\"search\">");
+    let select =
+        |out: &mut String, name: &str, all: &str, values: Vec<(String, String)>, cur: &str| {
+            let _ = write!(
+                out,
+                "<select name=\"{name}\" aria-label=\"{}\"><option value=\"\">{}</option>",
+                esc(all),
+                esc(all)
+            );
+            for (v, label) in values {
+                let _ = write!(
+                    out,
+                    "<option value=\"{}\"{}>{}</option>",
+                    esc(&v),
+                    if v == cur { " selected" } else { "" },
+                    esc(&label)
+                );
+            }
+            out.push_str("</select>");
+        };
+    let distinct = |get: &dyn Fn(&ResourceSummary) -> String| {
+        let set: std::collections::BTreeSet<String> = list.iter().map(get).collect();
+        set.into_iter().map(|v| (v.clone(), v)).collect::<Vec<_>>()
+    };
+    select(
+        &mut out,
+        "account",
+        "All accounts",
+        distinct(&|r| r.account.clone()),
+        &f.account,
+    );
+    select(
+        &mut out,
+        "region",
+        "All regions",
+        distinct(&|r| region_label(&r.region).to_string()),
+        &f.region,
+    );
+    let kinds = SECTIONS
+        .iter()
+        .map(|s| (s.kind.as_str().to_string(), s.title.to_string()))
+        .collect();
+    select(&mut out, "kind", "All kinds", kinds, &f.kind);
+    select(
+        &mut out,
+        "state",
+        "All states",
+        distinct(&|r| r.state.clone()),
+        &f.state,
+    );
+    let _ = write!(
+        out,
+        "<input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"Search id or name\" aria-label=\"Search by id or name\">\
+         <label><input type=\"checkbox\" name=\"deleted\" value=\"1\"{}> Show deleted</label>\
+         <button type=\"submit\">Filter</button> <a href=\"{PAGE}\">Clear</a></form>",
+        esc(&f.q),
+        if f.deleted { " checked" } else { "" }
+    );
+    out
+}
+
+fn render(
+    list: &[ResourceSummary],
+    filter: &Filter,
+    now_ms: i64,
+    mode: &str,
+    next_due: Option<i64>,
+) -> String {
     let mut out = String::with_capacity(4096 + list.len() * 400);
     clock_bar(&mut out, now_ms, mode, next_due);
-    let rel = Relations::of(list);
+    let mut rel = Relations::of(list);
+    let matching: Vec<&ResourceSummary> = list.iter().filter(|r| filter.keeps(r, &rel)).collect();
+    let hidden = if filter.deleted {
+        0
+    } else {
+        matching.iter().filter(|r| gone(r)).count()
+    };
+    let visible: Vec<&ResourceSummary> = matching
+        .into_iter()
+        .filter(|r| filter.deleted || !gone(r))
+        .collect();
+    rel.shown = visible.iter().map(|r| r.id.as_str()).collect();
+    let live = visible.iter().filter(|r| !gone(r)).count();
+    let _ = write!(
+        out,
+        "<p class=\"totals\" id=\"totals\"><b>{live}</b> resource(s){}{}</p>",
+        if filter.deleted {
+            format!(", {} deleted shown", visible.len() - live)
+        } else {
+            String::new()
+        },
+        if hidden > 0 {
+            format!(" · {hidden} deleted hidden")
+        } else {
+            String::new()
+        }
+    );
+    let back = filter.page();
     let mut groups: BTreeMap<(&str, &str), Vec<&ResourceSummary>> = BTreeMap::new();
-    for r in list {
+    for r in &visible {
         groups.entry((&r.account, &r.region)).or_default().push(r);
     }
-    if groups.is_empty() {
+    if list.is_empty() {
         out.push_str(
             "<p class=\"empty\">No resources yet. Create some with the AWS API; \
              they show up here.</p>",
         );
+    } else if groups.is_empty() {
+        out.push_str("<p class=\"empty\">Nothing matches the filters.</p>");
     }
     for ((account, region), rows) in &groups {
         let _ = write!(
             out,
             "<section class=\"group\"><h2>Account <code>{}</code> <span class=\"region\">{}</span></h2>",
             esc(account),
-            // Direct Connect gateways belong to no Region.
-            esc(if region.is_empty() { "global" } else { region })
+            esc(region_label(region))
         );
         for section in SECTIONS {
             let of_kind: Vec<&ResourceSummary> = rows
@@ -553,7 +1050,7 @@ fn render(list: &[ResourceSummary], now_ms: i64, mode: &str, next_due: Option<i6
                 .filter(|r| r.kind == section.kind.as_str())
                 .collect();
             if !of_kind.is_empty() {
-                table(&mut out, section, &of_kind, &rel);
+                table(&mut out, section, &of_kind, &rel, &back);
             }
         }
         out.push_str("</section>");
@@ -589,38 +1086,26 @@ fn clock_bar(out: &mut String, now_ms: i64, mode: &str, next_due: Option<i64>) {
     );
 }
 
-impl Relations<'_> {
-    /// References to other resources: links to their rows where they have one.
-    fn refs(&self, ids: &[&str]) -> String {
-        if ids.is_empty() {
-            return "<span class=\"none\">—</span>".into();
-        }
-        ids.iter()
-            .map(|id| self.id_ref(id))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
-    fn id_ref(&self, id: &str) -> String {
-        if self.shown.contains(id) {
-            format!("<a href=\"#r-{0}\"><code>{0}</code></a>", esc(id))
-        } else {
-            format!("<code>{}</code>", esc(id))
-        }
-    }
-}
-
-fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &Relations<'_>) {
+fn table(
+    out: &mut String,
+    section: &Section,
+    rows: &[&ResourceSummary],
+    rel: &Relations<'_>,
+    back: &str,
+) {
+    let deleted = rows.iter().filter(|r| gone(r)).count();
     let _ = write!(
         out,
-        "<h3>{} <span class=\"count\">{}</span></h3><table class=\"{}\"><thead><tr><th>ID</th>",
+        "<h3>{} <span class=\"count\">{}{}</span></h3><div class=\"scroll\"><table class=\"{}\"><thead><tr><th>ID</th><th>Name</th>",
         esc(section.title),
-        rows.len(),
+        rows.len() - deleted,
+        if deleted > 0 {
+            format!(" · {deleted} deleted")
+        } else {
+            String::new()
+        },
         esc(section.kind.as_str())
     );
-    if section.named {
-        out.push_str("<th>Name</th>");
-    }
     out.push_str("<th>State</th>");
     for col in section.cols {
         let label = match col {
@@ -638,18 +1123,23 @@ fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &R
     for r in rows.iter().take(MAX_ROWS) {
         let _ = write!(
             out,
-            "<tr id=\"r-{0}\" data-kind=\"{1}\" data-state=\"{2}\"><td><code>{0}</code></td>",
+            "<tr id=\"r-{0}\" data-kind=\"{1}\" data-state=\"{2}\"><td><a href=\"{3}\" title=\"Details of {0}\"><code>{0}</code></a></td>",
             esc(&r.id),
             esc(r.kind),
-            esc(&r.state)
+            esc(&r.state),
+            detail_href(r.kind, &r.id)
         );
-        if section.named {
-            let name = r.name.as_deref().map_or_else(
-                || "<span class=\"none\">—</span>".to_string(),
-                |n| format!("<span class=\"name\">{}</span>", esc(n)),
-            );
-            let _ = write!(out, "<td>{name}</td>");
-        }
+        let name = match (&r.name, rel.display_name(r)) {
+            (Some(n), _) => format!("<span class=\"name\" title=\"{0}\">{0}</span>", esc(n)),
+            (None, Some(d)) => {
+                format!(
+                    "<span class=\"name derived\" title=\"{0}\">{0}</span>",
+                    esc(&d)
+                )
+            }
+            (None, None) => "<span class=\"none\">—</span>".to_string(),
+        };
+        let _ = write!(out, "<td class=\"namecell\">{name}</td>");
         let _ = write!(
             out,
             "<td><span class=\"st {}\">{}</span></td>",
@@ -659,7 +1149,7 @@ fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &R
         for col in section.cols {
             let cell = match col {
                 Col::Parent(_) => rel.refs(r.parent.as_deref().as_slice()),
-                Col::Link(_) => rel.refs(r.link.as_deref().as_slice()),
+                Col::Link(_) => rel.refs(link_of(r).as_slice()),
                 Col::Children(kind, _) => rel.refs(
                     rel.on
                         .get(&(r.id.as_str(), kind.as_str()))
@@ -684,42 +1174,10 @@ fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &R
             let _ = write!(out, "<td>{cell}</td>");
         }
         out.push_str("<td class=\"actions\">");
-        if let Some(kind) = Kind::parse(r.kind) {
-            for to in targets(kind, &r.state) {
-                let _ = write!(
-                    out,
-                    "<form method=\"post\" action=\"{ACTION}\">\
-                     <input type=\"hidden\" name=\"do\" value=\"state\">\
-                     <input type=\"hidden\" name=\"kind\" value=\"{}\">\
-                     <input type=\"hidden\" name=\"id\" value=\"{}\">\
-                     <input type=\"hidden\" name=\"to\" value=\"{}\">\
-                     <button type=\"submit\" title=\"{} → {}\">{}</button></form>",
-                    esc(kind.as_str()),
-                    esc(&r.id),
-                    esc(to),
-                    esc(&r.state),
-                    esc(to),
-                    esc(&label(kind, &r.state, to))
-                );
-            }
-            if kind == Kind::VirtualInterface
-                && !matches!(r.state.as_str(), "deleting" | "deleted" | "rejected")
-            {
-                let _ = write!(
-                    out,
-                    "<form method=\"post\" action=\"{ACTION}\" class=\"routes\">\
-                     <input type=\"hidden\" name=\"do\" value=\"routes\">\
-                     <input type=\"hidden\" name=\"id\" value=\"{0}\">\
-                     <input type=\"text\" name=\"cidrs\" size=\"18\" placeholder=\"10.1.0.0/16, …\" \
-                     aria-label=\"Customer routes of {0}\" title=\"CIDRs the customer router advertises (private/transit VIFs)\">\
-                     <button type=\"submit\">Set routes</button></form>",
-                    esc(&r.id)
-                );
-            }
-        }
+        actions(out, r, rel, back);
         out.push_str("</td></tr>");
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     if rows.len() > MAX_ROWS {
         let _ = write!(
             out,
@@ -727,6 +1185,313 @@ fn table(out: &mut String, section: &Section, rows: &[&ResourceSummary], rel: &R
             rows.len() - MAX_ROWS
         );
     }
+}
+
+/// The buttons of a resource: forced transitions, the owner's confirm and
+/// decline, a VIF's customer routes. Each form says where to come back to.
+fn actions(out: &mut String, r: &ResourceSummary, rel: &Relations<'_>, back: &str) {
+    let Some(kind) = Kind::parse(r.kind) else {
+        return;
+    };
+    let back = format!(
+        "<input type=\"hidden\" name=\"back\" value=\"{}\">",
+        esc(back)
+    );
+    let awaits_owner = match kind {
+        Kind::Connection => r.state == "ordering",
+        Kind::VirtualInterface => r.state == "confirming",
+        _ => false,
+    };
+    if awaits_owner {
+        let mut gateway = String::new();
+        if kind == Kind::VirtualInterface && r.subtype.as_deref() != Some("public") {
+            let gateways: Vec<&ResourceSummary> = rel
+                .any
+                .values()
+                .copied()
+                .filter(|g| g.kind == Kind::Gateway.as_str() && g.account == r.account && !gone(g))
+                .collect();
+            if gateways.is_empty() {
+                gateway = "<input type=\"text\" name=\"gateway\" size=\"14\" placeholder=\"gateway id\" aria-label=\"Gateway to attach to\">".into();
+            } else {
+                let mut sorted = gateways;
+                sorted.sort_by(|a, b| a.id.cmp(&b.id));
+                gateway.push_str("<select name=\"gateway\" aria-label=\"Gateway to attach to\">");
+                for g in sorted {
+                    let _ = write!(
+                        gateway,
+                        "<option value=\"{}\">{}</option>",
+                        esc(&g.id),
+                        esc(g.name.as_deref().unwrap_or(&g.id))
+                    );
+                }
+                gateway.push_str("</select>");
+            }
+        }
+        let _ = write!(
+            out,
+            "<form method=\"post\" action=\"{ACTION}\" class=\"owner\">{back}\
+             <input type=\"hidden\" name=\"do\" value=\"confirm\">\
+             <input type=\"hidden\" name=\"kind\" value=\"{0}\">\
+             <input type=\"hidden\" name=\"id\" value=\"{1}\">{gateway}\
+             <button type=\"submit\" class=\"confirm\" title=\"Accept it as its owner\">confirm</button></form>\
+             <form method=\"post\" action=\"{ACTION}\" data-confirm=\"Decline {1}? Its owner deletes it.\">{back}\
+             <input type=\"hidden\" name=\"do\" value=\"decline\">\
+             <input type=\"hidden\" name=\"kind\" value=\"{0}\">\
+             <input type=\"hidden\" name=\"id\" value=\"{1}\">\
+             <button type=\"submit\" class=\"danger\" title=\"Decline it as its owner (deletes it)\">decline</button></form>",
+            esc(kind.as_str()),
+            esc(&r.id)
+        );
+    }
+    for to in targets(kind, &r.state) {
+        let _ = write!(
+            out,
+            "<form method=\"post\" action=\"{ACTION}\">{back}\
+             <input type=\"hidden\" name=\"do\" value=\"state\">\
+             <input type=\"hidden\" name=\"kind\" value=\"{}\">\
+             <input type=\"hidden\" name=\"id\" value=\"{}\">\
+             <input type=\"hidden\" name=\"to\" value=\"{}\">\
+             <button type=\"submit\" title=\"{} → {}\">{}</button></form>",
+            esc(kind.as_str()),
+            esc(&r.id),
+            esc(to),
+            esc(&r.state),
+            esc(to),
+            esc(&label(kind, &r.state, to))
+        );
+    }
+    if kind == Kind::VirtualInterface
+        && !matches!(r.state.as_str(), "deleting" | "deleted" | "rejected")
+    {
+        let _ = write!(
+            out,
+            "<form method=\"post\" action=\"{ACTION}\" class=\"routes\">{back}\
+             <input type=\"hidden\" name=\"do\" value=\"routes\">\
+             <input type=\"hidden\" name=\"id\" value=\"{0}\">\
+             <input type=\"text\" name=\"cidrs\" size=\"18\" placeholder=\"10.1.0.0/16, …\" \
+             aria-label=\"Customer routes of {0}\" title=\"CIDRs the customer router advertises (private/transit VIFs)\">\
+             <button type=\"submit\">Set routes</button></form>",
+            esc(&r.id)
+        );
+    }
+}
+
+/// A JSON value as text: strings as they are, the rest as JSON.
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => esc(s),
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => format!(
+            "<pre>{}</pre>",
+            esc(&serde_json::to_string_pretty(v).unwrap_or_default())
+        ),
+        other => esc(&other.to_string()),
+    }
+}
+
+/// The detail view's body.
+fn detail_page(
+    kind: Kind,
+    res: &crate::control::ExportedResource,
+    view: &View,
+    history: &[crate::events::Event],
+) -> String {
+    let rel = Relations::of(&view.list);
+    let mut rel = rel;
+    rel.shown = HashSet::new();
+    let me = rel.by_id.get(&(res.id.as_str(), kind.as_str())).copied();
+    let wire = &res.document["wire"];
+    let name = me.and_then(|r| rel.display_name(r));
+    let title = SECTIONS
+        .iter()
+        .find(|s| s.kind == kind)
+        .map_or(kind.as_str(), |s| s.title);
+    let mut out = String::with_capacity(8192);
+    let _ = write!(
+        out,
+        "<p class=\"crumbs\"><a href=\"{PAGE}\">← Dashboard</a> · {0}</p>\
+         <section class=\"group detail\" id=\"detail\" data-kind=\"{1}\" data-id=\"{2}\" data-state=\"{5}\">\
+         <h2><span class=\"name\" title=\"{3}\">{3}</span> <code>{2}</code> <span class=\"st {4}\">{5}</span></h2>",
+        esc(title),
+        esc(kind.as_str()),
+        esc(&res.id),
+        esc(name.as_deref().unwrap_or("")),
+        state_class(&res.state),
+        esc(&res.state)
+    );
+    let _ = write!(
+        out,
+        "<table class=\"facts\"><tbody>\
+         <tr><th>Kind</th><td>{}</td></tr><tr><th>Account</th><td><code>{}</code></td></tr>\
+         <tr><th>Region</th><td>{}</td></tr>",
+        esc(kind.as_str()),
+        esc(&res.account),
+        esc(region_label(&res.region))
+    );
+    if let Some(loc) = &res.location {
+        let _ = write!(out, "<tr><th>Location</th><td>{}</td></tr>", esc(loc));
+    }
+    if let Some(due) = res.due_at_ms {
+        let _ = write!(
+            out,
+            "<tr><th>Next lifecycle step</th><td>{}</td></tr>",
+            esc(&timestamp(due))
+        );
+    }
+    out.push_str("</tbody></table>");
+    if let Some(r) = me {
+        out.push_str("<div class=\"actions\">");
+        actions(&mut out, r, &rel, &detail_href(kind.as_str(), &res.id));
+        out.push_str("</div>");
+    }
+
+    // Relations, both ways, each a link to the other's detail view.
+    out.push_str("<h3>Related</h3><table class=\"related\"><tbody>");
+    let mut related_rows = 0;
+    let mut relation = |out: &mut String, label: &str, ids: Vec<&str>| {
+        if !ids.is_empty() {
+            related_rows += 1;
+            let _ = write!(
+                out,
+                "<tr><th>{}</th><td>{}</td></tr>",
+                esc(label),
+                rel.refs(&ids)
+            );
+        }
+    };
+    if let Some(p) = res.parent.as_deref() {
+        relation(&mut out, "Sits on", vec![p]);
+    }
+    if let Some(l) = res
+        .link
+        .as_deref()
+        .filter(|l| !l.is_empty())
+        .or(me.and_then(link_of))
+    {
+        relation(&mut out, "Linked to", vec![l]);
+    }
+    for section in SECTIONS {
+        let k = section.kind.as_str();
+        if let Some(ids) = rel.on.get(&(res.id.as_str(), k)) {
+            relation(&mut out, &format!("{} on it", section.title), ids.clone());
+        }
+        if let Some(ids) = rel.linked.get(&(res.id.as_str(), k)) {
+            relation(
+                &mut out,
+                &format!("{} linked to it", section.title),
+                ids.clone(),
+            );
+        }
+    }
+    // One hop further along the chain: a VIF's gateway's associations and
+    // proposals; an association's or proposal's gateway's VIFs.
+    let gateway = match kind {
+        Kind::VirtualInterface => me.and_then(link_of),
+        Kind::GatewayAssociation | Kind::AssociationProposal => res.parent.as_deref(),
+        _ => None,
+    }
+    .filter(|g| rel.by_id.contains_key(&(*g, Kind::Gateway.as_str())));
+    if let Some(gw) = gateway {
+        fn ids_of<'a>(
+            map: &HashMap<(&'a str, &'static str), Vec<&'a str>>,
+            gw: &str,
+            k: Kind,
+            skip: &str,
+        ) -> Vec<&'a str> {
+            map.get(&(gw, k.as_str()))
+                .map(|ids| ids.iter().copied().filter(|i| *i != skip).collect())
+                .unwrap_or_default()
+        }
+        let via = |k: Kind, map| ids_of(map, gw, k, &res.id);
+        if kind == Kind::VirtualInterface {
+            relation(
+                &mut out,
+                "Its gateway's associations",
+                via(Kind::GatewayAssociation, &rel.on),
+            );
+            relation(
+                &mut out,
+                "Its gateway's proposals",
+                via(Kind::AssociationProposal, &rel.on),
+            );
+        } else {
+            relation(
+                &mut out,
+                "Its gateway's VIFs",
+                via(Kind::VirtualInterface, &rel.linked),
+            );
+        }
+    }
+    if related_rows == 0 {
+        out.push_str("<tr><td class=\"none\">Nothing related.</td></tr>");
+    }
+    out.push_str("</tbody></table>");
+
+    // Every field of the wire document, tags apart.
+    out.push_str("<h3>Fields</h3><table class=\"fields\"><tbody>");
+    if let Some(obj) = wire.as_object() {
+        for (k, v) in obj.iter().filter(|(k, _)| k.as_str() != "tags") {
+            let _ = write!(
+                out,
+                "<tr data-field=\"{0}\"><th>{0}</th><td>{1}</td></tr>",
+                esc(k),
+                value_text(v)
+            );
+        }
+    }
+    out.push_str("</tbody></table><h3>Tags</h3>");
+    let tags = wire["tags"].as_array().filter(|t| !t.is_empty());
+    match tags {
+        Some(tags) => {
+            out.push_str(
+                "<table class=\"tags\"><thead><tr><th>Key</th><th>Value</th></tr></thead><tbody>",
+            );
+            for t in tags {
+                let _ = write!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td></tr>",
+                    esc(t["key"].as_str().unwrap_or_default()),
+                    esc(t["value"].as_str().unwrap_or_default())
+                );
+            }
+            out.push_str("</tbody></table>");
+        }
+        None => out.push_str("<p class=\"none\">No tags.</p>"),
+    }
+
+    // The state history, oldest first.
+    out.push_str("<h3>History</h3>");
+    if history.is_empty() {
+        out.push_str("<p class=\"none\">No state changes logged since this server started.</p>");
+    } else {
+        out.push_str(
+            "<table class=\"history\"><thead><tr><th>When</th><th>From</th><th>To</th><th>By</th></tr></thead><tbody>",
+        );
+        for e in history {
+            let cause = serde_json::to_value(e.cause)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td><span class=\"st {}\">{}</span></td><td>{}</td></tr>",
+                esc(&timestamp(e.at_ms)),
+                e.from
+                    .as_deref()
+                    .map_or_else(|| "<span class=\"none\">—</span>".to_string(), esc),
+                state_class(&e.to),
+                esc(&e.to),
+                esc(&cause)
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    let _ = write!(
+        out,
+        "<h3>Raw JSON</h3><pre class=\"raw\">{}</pre></section>",
+        esc(&serde_json::to_string_pretty(wire).unwrap_or_default())
+    );
+    out
 }
 
 /// The listed resources of `kind` sitting on (`on`) or linked to `id`.
@@ -918,7 +1683,18 @@ button{font:12px system-ui,sans-serif;padding:2px 8px;border:1px solid #9aa5b1;b
 button:hover{background:#eef2f6}button.danger{border-color:#c24040;color:#a11d1d}\
 .flash{padding:8px 12px;border-radius:6px;margin-bottom:10px}\
 .flash.ok{background:#dff3e4}.flash.error{background:#fbe2e2;color:#7d1414;font-weight:600}\
-.empty{color:#5a6472}.stale #live{opacity:.5}";
+.empty{color:#5a6472}.stale #live{opacity:.5}\
+.name,.ref-name{display:inline-block;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom}\
+.name{max-width:22em}.ref-name{max-width:14em}.name.derived{color:#5a6472}h2 .name{max-width:60%}\
+a.ref code{color:#5a6472;font-size:11px}td:first-child code{white-space:nowrap}.scroll{overflow-x:auto}\
+.filters{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:0 0 10px}\
+.filters select,.filters input{font:13px system-ui,sans-serif}\
+.totals{margin:8px 2px;color:#5a6472}.crumbs{margin:0 0 8px}\
+pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:0;font:12px ui-monospace,monospace}\
+pre.raw{background:#f5f6f8;border:1px solid #e7eaee;border-radius:4px;padding:8px}\
+.facts th,.fields th,.related th{width:16em}.fields td,.facts td{overflow-wrap:anywhere}\
+.detail .actions{margin:8px 0;display:flex;flex-wrap:wrap;gap:6px}\
+button.confirm{border-color:#1d6b34;color:#1d6b34}";
 
 const ICON_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">\
 <rect width=\"16\" height=\"16\" rx=\"3\" fill=\"#232f3e\"/>\
@@ -930,7 +1706,7 @@ const APP_JS: &str = r#""use strict";
   var live = document.getElementById("live");
   var last = null;
   function refresh() {
-    fetch("/_dxemu/ui/fragment", { credentials: "same-origin", cache: "no-store" })
+    fetch("/_dxemu/ui/fragment" + window.location.search, { credentials: "same-origin", cache: "no-store" })
       .then(function (r) {
         if (!r.ok) { throw new Error(String(r.status)); }
         return r.text();

@@ -60,6 +60,7 @@ fn summary(rec: &Record) -> ResourceSummary {
             .and_then(|v| v.as_str())
             .map(str::to_string),
         capacity: capacity_of(rec, doc.as_ref()),
+        subtype: wire_str("virtualInterfaceType"),
     }
 }
 
@@ -132,6 +133,9 @@ impl Emulator {
             next.doc = doc.to_string();
             next.due_at =
                 lifecycle::due_after(Kind::Connection, state, now_ms, self.settings().timing);
+            // --- event log ---
+            self.events()
+                .note(&next, None, now_ms, crate::events::Cause::Control);
             batch.push(Write::Put(next, Expect::Version(rec.version)));
         }
         if batch.is_empty() {
@@ -268,6 +272,7 @@ impl Control for Emulator {
         let _guard = self.lock().map_err(internal)?;
         self.store().reset().map_err(|e| internal(store_error(e)))?;
         self.forget_due();
+        self.events().clear();
         Ok(())
     }
 
@@ -477,7 +482,56 @@ impl Control for Emulator {
         body: Value,
         now_ms: i64,
     ) -> Result<Value, ControlError> {
-        super::routes::set_customer_routes(self, vif_id, body, now_ms)
+        let out = super::routes::set_customer_routes(self, vif_id, body, now_ms)?;
+        // --- event log --- (routes past the allocation take the VIF down)
+        if let Ok(Some(rec)) = self.store().get(Kind::VirtualInterface, vif_id) {
+            self.events()
+                .note(&rec, None, now_ms, crate::events::Cause::Control);
+        }
+        Ok(out)
+    }
+
+    // --- dashboard ---
+    fn resource(&self, kind: Kind, id: &str) -> Result<Option<ExportedResource>, ControlError> {
+        let Some(rec) = self
+            .store()
+            .get(kind, id)
+            .map_err(|e| internal(store_error(e)))?
+        else {
+            return Ok(None);
+        };
+        let document =
+            serde_json::from_str(&rec.doc).map_err(|e| ControlError::Internal(e.to_string()))?;
+        // A LAG reports what its members allow, as the listing does.
+        let mut state = rec.state.clone();
+        if kind == Kind::Lag {
+            let doc = super::decode_doc(&rec).map_err(internal)?;
+            let lag = super::lags::view(self, &rec, &doc).map_err(internal)?;
+            if let Some(s) = lag.lag_state {
+                state = s.as_str().to_string();
+            }
+        }
+        Ok(Some(ExportedResource {
+            kind: rec.kind.as_str().to_string(),
+            id: rec.id,
+            account: rec.account,
+            region: rec.region,
+            state,
+            parent: rec.parent,
+            location: rec.location,
+            link: rec.link,
+            due_at_ms: rec.due_at,
+            document,
+        }))
+    }
+
+    fn events(
+        &self,
+        id: Option<&str>,
+        account: Option<&str>,
+        kind: Option<&str>,
+    ) -> Vec<crate::events::Event> {
+        Emulator::events(self).query(id, account, kind)
     }
 }
 

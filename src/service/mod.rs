@@ -87,6 +87,9 @@ pub struct Emulator {
     partners: std::sync::RwLock<Vec<(String, Option<String>)>>,
     /// Lifecycle transitions this process has applied (and committed).
     transitions: AtomicU64,
+    // --- event log ---
+    /// Recent state changes, for the dashboard's history.
+    events: crate::events::EventLog,
 }
 
 /// Held while a read-check-write sequence runs: the process's own lock and,
@@ -120,6 +123,7 @@ impl Emulator {
             partners: std::sync::RwLock::new(settings.partners.clone()),
             settings,
             transitions: AtomicU64::new(0),
+            events: crate::events::EventLog::default(),
         })
     }
 
@@ -132,6 +136,11 @@ impl Emulator {
             _store: store,
             _local: local,
         })
+    }
+
+    /// The state-change log.
+    pub(crate) fn events(&self) -> &crate::events::EventLog {
+        &self.events
     }
 
     /// How many lifecycle transitions this process has applied.
@@ -301,6 +310,15 @@ impl Emulator {
         let mut ready = Vec::with_capacity(batch.len());
         let mut steps = 0;
         for write in batch {
+            // --- event log ---
+            if let Write::Put(rec, expect) = &write {
+                let cause = match expect {
+                    Expect::Absent if !cx.request_id.is_empty() => crate::events::Cause::Create,
+                    _ if cx.request_id.is_empty() => crate::events::Cause::Control,
+                    _ => crate::events::Cause::Api,
+                };
+                self.events.note(rec, None, cx.now_ms, cause);
+            }
             ready.push(match write {
                 Write::Put(rec, expect) if rec.due_at.is_some_and(|due| due <= cx.now_ms) => {
                     let (kind, id) = (rec.kind, rec.id.clone());
@@ -456,6 +474,9 @@ impl Emulator {
             match lifecycle::rule(rec.kind, &rec.state, self.settings.timing) {
                 Some((Step::To(next), _)) => {
                     *steps += 1;
+                    // --- event log ---
+                    self.events
+                        .note(&rec, Some(next), at, crate::events::Cause::Lifecycle);
                     if let Some(member) = member {
                         if doc.is_none() {
                             doc = Some(

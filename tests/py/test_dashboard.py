@@ -120,3 +120,78 @@ def test_html_in_names_is_text(server, partner, browser):
     assert browser.find_elements(By.CSS_SELECTOR, "#live script") == []
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018
+
+
+def test_long_name_keeps_state_and_actions_in_view(server, partner, browser):
+    """A 300-character name is cut short with its full text on hover; the
+    State and Actions cells of its row stay inside the viewport."""
+    from selenium.webdriver.common.by import By
+
+    long_name = "x" * 300
+    conn = connection(partner, long_name)
+    browser.set_window_size(1280, 900)
+    browser.get(f"{server.endpoint}/_dxemu/ui")
+    wait_for("the connection's row", lambda: row(browser, conn).is_displayed())
+    name = row(browser, conn).find_element(By.CLASS_NAME, "name")
+    assert name.get_attribute("title") == long_name
+    cells = row(browser, conn).find_elements(By.TAG_NAME, "td")
+    state_cell, actions_cell = cells[2], cells[-1]
+    assert state_cell.text == "available"
+    assert "take down" in actions_cell.text
+    viewport = browser.execute_script("return document.documentElement.clientWidth")
+    for what, cell in (("State", state_cell), ("Actions", actions_cell)):
+        box = browser.execute_script("return arguments[0].getBoundingClientRect().toJSON()", cell)
+        assert box["left"] >= 0 and box["right"] <= viewport, (what, box, viewport)
+    # The page itself does not scroll sideways.
+    scroll = browser.execute_script("return document.documentElement.scrollWidth")
+    assert scroll <= viewport, (scroll, viewport)
+    # The name is cut short on screen, not wrapped over many lines.
+    shown = browser.execute_script("return arguments[0].getBoundingClientRect().toJSON()", name)
+    assert shown["width"] < 400 and shown["height"] < 30, shown
+
+
+def test_owner_confirms_a_hosted_connection_from_the_dashboard(server, partner, customer, browser):
+    """The owner's "confirm" on a hosted connection in `ordering` calls
+    ConfirmConnection as the owner; its detail view then shows the history."""
+    from selenium.webdriver.common.by import By
+
+    ic = partner.create_interconnect(interconnectName="dash-ix", bandwidth="10Gbps", location="EqDC2")[
+        "interconnectId"
+    ]
+    hosted = partner.allocate_hosted_connection(
+        connectionId=ic, ownerAccount="222222222222", bandwidth="500Mbps", connectionName="dash-hosted", vlan=333
+    )["connectionId"]
+    assert state_of(customer, hosted) == "ordering"
+    browser.get(f"{server.endpoint}/_dxemu/ui")
+    wait_for("the hosted connection's row", lambda: row(browser, hosted).is_displayed())
+    assert row(browser, hosted).get_attribute("data-state") == "ordering"
+
+    def click_confirm():
+        buttons = [b for b in row(browser, hosted).find_elements(By.TAG_NAME, "button") if b.text == "confirm"]
+        if not buttons:
+            return False
+        buttons[0].click()
+        return True
+
+    wait_for("the confirm button", click_confirm)
+    banner = wait_for("the result banner", lambda: browser.find_element(By.CSS_SELECTOR, ".flash.ok").text)
+    assert banner == f"connection {hosted} confirmed; it is now pending"
+    # Instant timing: the owner now sees it available.
+    assert state_of(customer, hosted) == "available"
+    wait_for("the row to say available", lambda: row(browser, hosted).get_attribute("data-state") == "available")
+    # The id opens the detail view, whose history has every step.
+    row(browser, hosted).find_element(By.CSS_SELECTOR, "td a").click()
+    wait_for("the detail view", lambda: browser.find_element(By.ID, "detail").is_displayed())
+    assert browser.find_element(By.ID, "detail").get_attribute("data-state") == "available"
+    history = [
+        [td.text for td in tr.find_elements(By.TAG_NAME, "td")][1:]
+        for tr in browser.find_elements(By.CSS_SELECTOR, "table.history tbody tr")
+    ]
+    assert history == [
+        ["—", "ordering", "create"],
+        ["ordering", "pending", "api"],
+        ["pending", "available", "lifecycle"],
+    ], history
+    # And links lead on to the interconnect it sits on.
+    browser.find_element(By.CSS_SELECTOR, "table.related a").click()
+    wait_for("the interconnect's detail view", lambda: browser.find_element(By.ID, "detail").get_attribute("data-id") == ic)
