@@ -96,6 +96,11 @@ fn class_name(flat: bool) -> &'static str {
 /// Refuses `mode` at `location` when another live dedicated port or LAG of
 /// the caller there (other than those in `skip`) is billed the other way
 /// (flat-rate vs pay-as-you-go).
+///
+/// Every write that sets a mode passes this check, so the caller's billed
+/// ports at a location all share one class: the first one found (outside
+/// `skip`) speaks for all of them, and the check reads a page of records,
+/// not every port the account has there.
 fn check_location(
     svc: &Emulator,
     cx: &RequestContext,
@@ -103,6 +108,7 @@ fn check_location(
     mode: BillingMode,
     skip: &HashSet<String>,
 ) -> Result<(), ApiError> {
+    const PAGE: usize = 32;
     let flat = is_flat(mode);
     for kind in [Kind::Connection, Kind::Lag] {
         let mut q = Query::kind(kind);
@@ -110,29 +116,40 @@ fn check_location(
         q.region = Some(&cx.region);
         q.location = Some(location);
         q.exclude_states = &["deleted", "rejected", "deleting"];
-        for rec in svc.store().list(&q).map_err(store_error)? {
-            if skip.contains(&rec.id) {
-                continue;
-            }
-            let stored = if kind == Kind::Lag {
-                decode_doc::<Lag, LagExtra>(&rec)?.wire.billing_mode
-            } else {
-                let doc: ConnectionDoc = decode_doc(&rec)?;
-                if doc.x.hosted.is_some() {
+        q.limit = Some(PAGE);
+        loop {
+            let page = svc.store().list(&q).map_err(store_error)?;
+            let last = page.last().map(|r| r.seq);
+            for rec in &page {
+                if skip.contains(&rec.id) {
                     continue;
                 }
-                doc.wire.billing_mode
-            };
-            let Some(theirs) = stored else { continue };
-            if is_flat(theirs) != flat {
-                return Err(ApiError::client(format!(
-                    "Connections of account {} at location {location} must all be {} or all be {}: {} is billed {}.",
-                    cx.account,
-                    class_name(false),
-                    class_name(true),
-                    rec.id,
-                    theirs.as_str()
-                )));
+                let stored = if kind == Kind::Lag {
+                    decode_doc::<Lag, LagExtra>(rec)?.wire.billing_mode
+                } else {
+                    let doc: ConnectionDoc = decode_doc(rec)?;
+                    if doc.x.hosted.is_some() {
+                        continue;
+                    }
+                    doc.wire.billing_mode
+                };
+                let Some(theirs) = stored else { continue };
+                if is_flat(theirs) != flat {
+                    return Err(ApiError::client(format!(
+                        "Connections of account {} at location {location} must all be {} or all be {}: {} is billed {}.",
+                        cx.account,
+                        class_name(false),
+                        class_name(true),
+                        rec.id,
+                        theirs.as_str()
+                    )));
+                }
+                // One billed port of the class asked for: all share it.
+                return Ok(());
+            }
+            match last {
+                Some(seq) if page.len() == PAGE => q.after_seq = Some(seq),
+                _ => break,
             }
         }
     }

@@ -292,6 +292,51 @@ pub fn is_dedicated(kind: Kind, doc: &ConnectionDoc) -> bool {
     kind == Kind::Connection && doc.x.hosted.is_none()
 }
 
+/// Connections as a listing answers them: like [`connection_view`] each,
+/// with the VIFs of the whole page read in one query rather than one per
+/// connection.
+pub fn connection_views(svc: &Emulator, recs: &[Record]) -> Result<Vec<Connection>, ApiError> {
+    let docs = recs
+        .iter()
+        .map(decode_doc)
+        .collect::<Result<Vec<ConnectionDoc>, _>>()?;
+    let counted: Vec<&str> = recs
+        .iter()
+        .zip(&docs)
+        .filter(|(r, d)| is_dedicated(r.kind, d) && holds(&r.state))
+        .map(|(r, _)| r.id.as_str())
+        .collect();
+    let mut usage: std::collections::HashMap<String, Usage> = std::collections::HashMap::new();
+    if !counted.is_empty() {
+        let mut q = crate::store::Query::kind(Kind::VirtualInterface);
+        q.parents = &counted;
+        q.exclude_states = &["deleted", "rejected"];
+        for rec in svc.store().list(&q).map_err(super::store_error)? {
+            let doc: VifDoc = decode_doc(&rec)?;
+            if let Some(parent) = rec.parent.clone() {
+                usage.entry(parent).or_default().add(&rec.state, &doc.wire);
+            }
+        }
+    }
+    let max = svc.settings().max_rate_limited_vifs;
+    Ok(recs
+        .iter()
+        .zip(docs)
+        .map(|(rec, doc)| {
+            let dedicated = is_dedicated(rec.kind, &doc);
+            let mut wire = doc.wire;
+            let none = Usage::default();
+            fill_connection(
+                &mut wire,
+                dedicated,
+                usage.get(&rec.id).unwrap_or(&none),
+                max,
+            );
+            wire
+        })
+        .collect())
+}
+
 /// A connection as calls answer it: its stored form with the pool and rate
 /// limiter figures of the moment (one query for its VIFs when dedicated).
 pub fn connection_view(

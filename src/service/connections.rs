@@ -1,6 +1,6 @@
 //! Dedicated connections: create, describe, update, delete, LOA, locations.
 
-use super::{Doc, Emulator, decode_doc, ids, loa, locations, paging, ports, store_error, tags};
+use super::{Doc, Emulator, ids, loa, locations, paging, ports, store_error, tags};
 use crate::api::generated::types::*;
 use crate::api::wire::Blob;
 use crate::api::{ApiError, RequestContext};
@@ -163,13 +163,7 @@ pub(crate) fn describe_connections(
     q.region = Some(&cx.region);
     q.exclude_states = &["deleted", "rejected"];
     let (recs, next_token) = paging::page(svc, q, input.max_results, input.next_token.as_deref())?;
-    let connections = recs
-        .iter()
-        .map(|r| {
-            decode_doc::<Connection, ConnectionExtra>(r)
-                .and_then(|d| super::capacity::connection_view(svc, r, &d))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let connections = super::capacity::connection_views(svc, &recs)?;
     Ok(Connections {
         connections: Some(connections),
         next_token,

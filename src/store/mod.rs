@@ -148,6 +148,8 @@ pub struct Query<'a> {
     pub account: Option<&'a str>,
     pub region: Option<&'a str>,
     pub parent: Option<&'a str>,
+    /// Records whose parent is any of these (none: no such condition).
+    pub parents: &'a [&'a str],
     pub location: Option<&'a str>,
     pub link: Option<&'a str>,
     /// States to leave out.
@@ -176,6 +178,7 @@ impl<'a> Query<'a> {
             account: None,
             region: None,
             parent: None,
+            parents: &[],
             location: None,
             link: None,
             exclude_states: &[],

@@ -401,6 +401,14 @@ fn where_clause(q: &Query<'_>) -> (String, Vec<Arg>) {
     if let Some(after) = q.after_seq {
         push(&mut sql, "seq >", Arg::Int(after));
     }
+    if !q.parents.is_empty() {
+        let mut any = Vec::with_capacity(q.parents.len());
+        for p in q.parents {
+            args.push(Arg::Text(enc(p).into_owned()));
+            any.push(format!("parent = ${}", args.len()));
+        }
+        sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+    }
     (sql, args)
 }
 

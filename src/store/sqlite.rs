@@ -703,6 +703,14 @@ pub(super) fn where_clause<'q>(q: &'q Query<'_>, sql: &mut String) -> Vec<ToSqlO
             args.push(text(v));
         }
     }
+    if !q.parents.is_empty() {
+        sql.push_str(" AND parent IN (");
+        for (i, p) in q.parents.iter().enumerate() {
+            sql.push_str(if i == 0 { "?" } else { ", ?" });
+            args.push(text(p));
+        }
+        sql.push(')');
+    }
     for s in q.exclude_states {
         // State names are the service's own constants; written as literals
         // so SQLite can match them to the partial indexes on live resources.
@@ -729,7 +737,8 @@ impl SqliteStore {
         let Some(account) = q.account else {
             return Ok(None);
         };
-        if q.parent.is_some() || q.link.is_some() || q.after_seq.is_some() {
+        if q.parent.is_some() || !q.parents.is_empty() || q.link.is_some() || q.after_seq.is_some()
+        {
             return Ok(None);
         }
         let mut sql = String::from(
