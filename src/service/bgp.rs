@@ -131,6 +131,9 @@ pub(crate) fn delete_bgp_peer(
         }
     });
     let Some(pos) = pos else {
+        if let Some(peer_id) = &input.bgp_peer_id {
+            super::ids::IdKind::BgpPeer.check(peer_id)?;
+        }
         return Err(ApiError::client(format!(
             "The BGP peer does not exist on virtual interface {id}."
         )));
@@ -200,6 +203,7 @@ pub(crate) fn start_bgp_failover_test(
                     .iter()
                     .any(|x| x.bgp_peer_id.as_deref() == Some(p.as_str()))
                 {
+                    super::ids::IdKind::BgpPeer.check(p)?;
                     return Err(ApiError::client(format!(
                         "BGP peer {p} does not exist on virtual interface {id}."
                     )));

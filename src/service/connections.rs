@@ -33,7 +33,9 @@ pub(crate) struct Hosted {
 pub(crate) type ConnectionDoc = Doc<Connection, ConnectionExtra>;
 
 pub(crate) fn not_found(id: &str) -> ApiError {
-    ApiError::client(format!("Could not find Connection with ID {id}"))
+    ids::IdKind::Connection.missing(id, |id| {
+        ApiError::client(format!("Could not find Connection with ID {id}"))
+    })
 }
 
 /// Loads a connection of the caller (same account and region) or fails as AWS does.

@@ -85,21 +85,11 @@ fn is_uuid(id: &str) -> bool {
 }
 
 fn check_gateway_id(id: &str) -> Result<(), ApiError> {
-    if is_uuid(id) {
-        Ok(())
-    } else {
-        Err(ApiError::client(format!(
-            "DirectConnectGatewayID {id} has an invalid format."
-        )))
-    }
+    super::ids::IdKind::Gateway.check(id)
 }
 
 fn check_association_id(id: &str) -> Result<(), ApiError> {
-    if is_uuid(id) {
-        Ok(())
-    } else {
-        Err(ApiError::client("Association ID has an invalid format."))
-    }
+    super::ids::IdKind::Association.check(id)
 }
 
 fn gateway_not_found(id: &str) -> ApiError {
@@ -113,9 +103,11 @@ fn association_not_found(id: &str) -> ApiError {
 }
 
 fn proposal_not_found(id: &str) -> ApiError {
-    ApiError::client(format!(
-        "Direct Connect Gateway Association Proposal {id} is not found"
-    ))
+    super::ids::IdKind::Proposal.missing(id, |id| {
+        ApiError::client(format!(
+            "Direct Connect Gateway Association Proposal {id} is not found"
+        ))
+    })
 }
 
 /// A new UUID no stored record of `kind` has. Call under the write lock.

@@ -9,7 +9,9 @@ use crate::api::{ApiError, RequestContext, is_account_id};
 use crate::store::{Expect, Kind, Query, Record, Write};
 
 fn not_found(id: &str) -> ApiError {
-    ApiError::client(format!("Could not find Interconnect with ID {id}"))
+    super::ids::IdKind::Interconnect.missing(id, |id| {
+        ApiError::client(format!("Could not find Interconnect with ID {id}"))
+    })
 }
 
 /// Loads an interconnect of the caller.

@@ -21,7 +21,9 @@ pub(crate) struct LagExtra {
 pub(crate) type LagDoc = Doc<Lag, LagExtra>;
 
 pub(crate) fn not_found(id: &str) -> ApiError {
-    ApiError::client(format!("Could not find Lag with ID {id}"))
+    ids::IdKind::Lag.missing(id, |id| {
+        ApiError::client(format!("Could not find Lag with ID {id}"))
+    })
 }
 
 /// Loads a LAG of the caller (same account and region).
@@ -681,9 +683,17 @@ pub(crate) fn disassociate_connection_from_lag(
     let id = &input.connection_id;
     let lag_id = &input.lag_id;
     let (rec, mut doc) = load_port(svc, cx, id)
-        .map_err(|_| ApiError::client(format!("Connection does not exist: {id}")))?;
+        .map_err(|_| {
+        ids::IdKind::Connection.missing(id, |id| {
+            ApiError::client(format!("Connection does not exist: {id}"))
+        })
+    })?;
     load_own(svc, cx, lag_id)
-        .map_err(|_| ApiError::client(format!("Lag does not exist: {lag_id}")))?;
+        .map_err(|_| {
+        ids::IdKind::Lag.missing(lag_id, |id| {
+            ApiError::client(format!("Lag does not exist: {id}"))
+        })
+    })?;
     if is_gone(&rec.state) {
         return Err(ApiError::client(format!(
             "Connection does not exist: {id} is {}",

@@ -778,7 +778,9 @@ pub(crate) fn allocate_transit_virtual_interface(
 }
 
 fn vif_missing(id: &str) -> ApiError {
-    ApiError::client(format!("Virtual interface {id} does not exist"))
+    ids::IdKind::VirtualInterface.missing(id, |id| {
+        ApiError::client(format!("Virtual interface {id} does not exist"))
+    })
 }
 
 /// Loads a VIF its owner (or, when `allocator_too`, the account that allocated it) may act on.

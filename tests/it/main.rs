@@ -7,6 +7,7 @@ mod cache;
 mod common;
 mod connections;
 mod control;
+mod fidelity;
 mod fuzz;
 mod gateways;
 mod hosted;
