@@ -99,8 +99,8 @@ pub(crate) fn create_bgp_peer(
             BGPPeerState::Pending
         }),
         bgp_status: Some(BGPStatus::Down),
-        aws_device_v2: device.clone(),
-        aws_logical_device_id: device,
+        aws_device_v2: device,
+        aws_logical_device_id: doc.wire.aws_logical_device_id.clone(),
     });
     store_vif(svc, cx, &rec, &mut doc, true)?;
     Ok(CreateBGPPeerResponse {

@@ -248,13 +248,17 @@ pub(crate) fn create_lag(
     )?;
 
     let lag_id = fresh_id(svc, "dxlag")?;
+    // A LAG made of existing connections lives on their device.
     let device = match &existing {
-        Some((_, d)) => d
-            .wire
-            .aws_device_v2
-            .clone()
-            .unwrap_or_else(|| ids::device(location.code)),
-        None => ids::device(location.code),
+        Some((_, d)) => {
+            let fresh = ports::Devices::new(location.code);
+            ports::Devices {
+                physical: d.wire.aws_device.clone().unwrap_or(fresh.physical),
+                v2: d.wire.aws_device_v2.clone().unwrap_or(fresh.v2),
+                logical: d.wire.aws_logical_device_id.clone().unwrap_or(fresh.logical),
+            }
+        }
+        None => ports::Devices::new(location.code),
     };
     let is_partner = svc.is_partner(&cx.account);
     let lag = Lag {
@@ -266,9 +270,9 @@ pub(crate) fn create_lag(
         location: Some(location.code.to_string()),
         region: Some(cx.region.clone()),
         minimum_links: Some(0),
-        aws_device: Some(device.clone()),
-        aws_device_v2: Some(device.clone()),
-        aws_logical_device_id: Some(device.clone()),
+        aws_device: Some(device.physical.clone()),
+        aws_device_v2: Some(device.v2.clone()),
+        aws_logical_device_id: Some(device.logical.clone()),
         allows_hosted_connections: Some(is_partner),
         jumbo_frame_capable: Some(true),
         has_logical_redundancy: Some(HasLogicalRedundancy::Unknown),
@@ -341,9 +345,9 @@ pub(crate) fn create_lag(
         );
         wire.lag_id = Some(lag_id.clone());
         wire.billing_mode = billing;
-        wire.aws_device = Some(device.clone());
-        wire.aws_device_v2 = Some(device.clone());
-        wire.aws_logical_device_id = Some(device.clone());
+        wire.aws_device = Some(device.physical.clone());
+        wire.aws_device_v2 = Some(device.v2.clone());
+        wire.aws_logical_device_id = Some(device.logical.clone());
         let mut doc = ConnectionDoc {
             wire,
             x: ConnectionExtra::default(),

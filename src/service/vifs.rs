@@ -164,6 +164,7 @@ struct Port {
     id: String,
     location: Option<String>,
     device: Option<String>,
+    logical: Option<String>,
     jumbo: bool,
     hosted: bool,
     is_lag: bool,
@@ -188,6 +189,7 @@ fn load_port(svc: &Emulator, cx: &RequestContext, id: &str) -> Result<Port, ApiE
             id: id.to_string(),
             location: lag.location,
             device: lag.aws_device_v2,
+            logical: lag.aws_logical_device_id,
             jumbo: lag.jumbo_frame_capable.unwrap_or(false),
             hosted: false,
             is_lag: true,
@@ -201,6 +203,7 @@ fn load_port(svc: &Emulator, cx: &RequestContext, id: &str) -> Result<Port, ApiE
         id: id.to_string(),
         location: doc.wire.location,
         device: doc.wire.aws_device_v2,
+        logical: doc.wire.aws_logical_device_id,
         jumbo: doc.wire.jumbo_frame_capable.unwrap_or(false),
         hosted: doc.x.hosted.is_some(),
         is_lag: false,
@@ -532,7 +535,7 @@ fn create_vif(
         }),
         bgp_status: Some(BGPStatus::Down),
         aws_device_v2: port.device.clone(),
-        aws_logical_device_id: port.device.clone(),
+        aws_logical_device_id: port.logical.clone(),
     };
     let mut wire = VirtualInterface {
         owner_account: Some(owner.to_string()),
@@ -559,7 +562,7 @@ fn create_vif(
         bgp_peers: Some(vec![peer]),
         region: Some(cx.region.clone()),
         aws_device_v2: port.device.clone(),
-        aws_logical_device_id: port.device.clone(),
+        aws_logical_device_id: port.logical.clone(),
         tags: Some(tags),
         site_link_enabled: Some(site_link),
         prefix_pool_allocated_count_ipv4: prefixes_held.map(|(v4, _)| v4),
@@ -1049,13 +1052,13 @@ pub(crate) fn associate_virtual_interface(
     }
     doc.wire.connection_id = Some(target.id.clone());
     doc.wire.aws_device_v2 = target.device.clone();
-    doc.wire.aws_logical_device_id = target.device.clone();
+    doc.wire.aws_logical_device_id = target.logical.clone();
     doc.wire.virtual_interface_state = Some(VirtualInterfaceState::Pending);
     for peer in doc.wire.bgp_peers.iter_mut().flatten() {
         peer.bgp_peer_state = Some(BGPPeerState::Pending);
         peer.bgp_status = Some(BGPStatus::Down);
         peer.aws_device_v2 = target.device.clone();
-        peer.aws_logical_device_id = target.device.clone();
+        peer.aws_logical_device_id = target.logical.clone();
     }
     let mut moved = rec.clone();
     moved.parent = Some(target.id);

@@ -158,3 +158,144 @@ async fn malformed_ids_have_an_invalid_format_and_well_formed_unknown_ids_are_no
         "BGP peer ID nope has an invalid format.",
     );
 }
+
+async fn server(mode: &str) -> TestServer {
+    let mut args = dxemu::cli::ServeArgs::for_tests();
+    args.lifecycle = mode.into();
+    TestServer::start_with(args).await
+}
+
+const DEVICE_MEMBERS: [&str; 3] = ["awsDevice", "awsDeviceV2", "awsLogicalDeviceId"];
+
+fn no_devices(what: &str, c: &Value) {
+    for m in DEVICE_MEMBERS {
+        assert!(c.get(m).is_none(), "{what}: {m} in {c}");
+    }
+}
+
+/// The three device names of an allocated port: all at `location`, all different.
+fn devices(what: &str, c: &Value, location: &str) -> [String; 3] {
+    let names = DEVICE_MEMBERS.map(|m| {
+        let v = c[m].as_str().unwrap_or_else(|| panic!("{what}: no {m} in {c}"));
+        assert!(v.starts_with(&format!("{location}-")), "{what}: {m}={v}");
+        v.to_string()
+    });
+    assert_ne!(names[0], names[1], "{what}: {c}");
+    assert_ne!(names[1], names[2], "{what}: {c}");
+    assert_ne!(names[0], names[2], "{what}: {c}");
+    names
+}
+
+async fn force(srv: &TestServer, kind: &str, id: &str, state: &str) {
+    let (status, body) = control(
+        srv,
+        "POST",
+        &format!("/_dxemu/resources/{kind}/{id}/state"),
+        Some(json!({"state": state})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn describe_connection(srv: &TestServer, account: &str, id: &str) -> Value {
+    let out = raw_call(
+        srv,
+        account,
+        "us-east-1",
+        "DescribeConnections",
+        json!({"connectionId": id}),
+    )
+    .await;
+    assert_eq!(out.0, 200, "{}", out.1);
+    out.1["connections"][0].clone()
+}
+
+#[tokio::test]
+async fn device_members_appear_when_the_port_is_allocated_and_differ() {
+    let srv = server("manual").await;
+    // A dedicated connection: none while requested, in the answer or the next read.
+    let out = call(
+        &srv,
+        "CreateConnection",
+        json!({"location": "EqDC2", "bandwidth": "10Gbps", "connectionName": "c"}),
+    )
+    .await;
+    assert_eq!(out.1["connectionState"], "requested", "{}", out.1);
+    no_devices("CreateConnection", &out.1);
+    let id = out.1["connectionId"].as_str().unwrap().to_string();
+    no_devices("requested", &describe_connection(&srv, OWNER, &id).await);
+    force(&srv, "connection", &id, "pending").await;
+    let pending = describe_connection(&srv, OWNER, &id).await;
+    let names = devices("pending", &pending, "EqDC2");
+    force(&srv, "connection", &id, "available").await;
+    let available = describe_connection(&srv, OWNER, &id).await;
+    assert_eq!(devices("available", &available, "EqDC2"), names);
+
+    // A new LAG's member connections have none while requested; the LAG has its own.
+    let out = call(
+        &srv,
+        "CreateLag",
+        json!({"numberOfConnections": 2, "location": "EqDC2",
+               "connectionsBandwidth": "10Gbps", "lagName": "l"}),
+    )
+    .await;
+    assert_eq!(out.0, 200, "{}", out.1);
+    assert_eq!(out.1["connections"].as_array().unwrap().len(), 2);
+    for m in out.1["connections"].as_array().unwrap() {
+        assert_eq!(m["connectionState"], "requested");
+        no_devices("LAG member", m);
+    }
+    let lag_devices = devices("LAG", &out.1, "EqDC2");
+    let member = out.1["connections"][0]["connectionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    no_devices("member", &describe_connection(&srv, OWNER, &member).await);
+    force(&srv, "connection", &member, "pending").await;
+    // Once allocated, a member is on its LAG's device.
+    let m = describe_connection(&srv, OWNER, &member).await;
+    assert_eq!(devices("member", &m, "EqDC2"), lag_devices);
+
+    // A hosted connection: none while ordering, there once confirmed.
+    let ic = call(
+        &srv,
+        "CreateInterconnect",
+        json!({"interconnectName": "ix", "bandwidth": "10Gbps", "location": "EqDC2"}),
+    )
+    .await;
+    assert_eq!(ic.1["interconnectState"], "requested", "{}", ic.1);
+    no_devices("CreateInterconnect", &ic.1);
+    let ic = ic.1["interconnectId"].as_str().unwrap().to_string();
+    force(&srv, "interconnect", &ic, "pending").await;
+    force(&srv, "interconnect", &ic, "available").await;
+    let out = call(
+        &srv,
+        "DescribeInterconnects",
+        json!({"interconnectId": ic}),
+    )
+    .await;
+    let ic_devices = devices("interconnect", &out.1["interconnects"][0], "EqDC2");
+    let out = call(
+        &srv,
+        "AllocateHostedConnection",
+        json!({"connectionId": ic, "ownerAccount": OTHER, "bandwidth": "500Mbps",
+               "connectionName": "h", "vlan": 101}),
+    )
+    .await;
+    assert_eq!(out.1["connectionState"], "ordering", "{}", out.1);
+    no_devices("AllocateHostedConnection", &out.1);
+    let hosted = out.1["connectionId"].as_str().unwrap().to_string();
+    no_devices("ordering", &describe_connection(&srv, OTHER, &hosted).await);
+    let out = raw_call(
+        &srv,
+        OTHER,
+        "us-east-1",
+        "ConfirmConnection",
+        json!({"connectionId": hosted}),
+    )
+    .await;
+    assert_eq!(out.0, 200, "{}", out.1);
+    let confirmed = describe_connection(&srv, OTHER, &hosted).await;
+    assert_ne!(confirmed["connectionState"], "ordering");
+    assert_eq!(devices("hosted", &confirmed, "EqDC2"), ic_devices);
+}
