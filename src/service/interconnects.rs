@@ -202,7 +202,7 @@ fn load_parent(
         if is_gone(&rec.state) {
             return Err(missing());
         }
-        if doc.wire.allows_hosted_connections != Some(true) {
+        if doc.wire.allows_hosted_connections != Some(true) && !svc.is_partner(&rec.account) {
             return Err(ApiError::client(format!(
                 "Lag {id} does not allow hosted connections."
             )));

@@ -86,6 +86,11 @@ pub(crate) fn view(svc: &Emulator, rec: &Record, doc: &LagDoc) -> Result<Lag, Ap
         members(svc, &rec.id)?
     };
     let mut lag = doc.wire.clone();
+    // AWS leaves it out for an ordinary customer's LAG (documents stored
+    // earlier say `false`).
+    if lag.allows_hosted_connections == Some(false) {
+        lag.allows_hosted_connections = None;
+    }
     lag.lag_state = Some(reported_state(rec, &lag, &members));
     lag.number_of_connections = Some(members.len() as i32);
     let billable = members
@@ -260,7 +265,9 @@ pub(crate) fn create_lag(
         }
         None => ports::Devices::new(location.code),
     };
-    let is_partner = svc.is_partner(&cx.account);
+    // Only a partner's LAG allows hosted connections; with no partners
+    // configured, every account may sell, but its LAGs answer as a customer's.
+    let is_partner = svc.is_configured_partner(&cx.account);
     let lag = Lag {
         connections_bandwidth: Some(bandwidth.clone()),
         lag_id: Some(lag_id.clone()),
@@ -273,7 +280,8 @@ pub(crate) fn create_lag(
         aws_device: Some(device.physical.clone()),
         aws_device_v2: Some(device.v2.clone()),
         aws_logical_device_id: Some(device.logical.clone()),
-        allows_hosted_connections: Some(is_partner),
+        // AWS leaves it out for an ordinary customer's LAG.
+        allows_hosted_connections: is_partner.then_some(true),
         jumbo_frame_capable: Some(true),
         has_logical_redundancy: Some(HasLogicalRedundancy::Unknown),
         tags: Some(tags),

@@ -299,3 +299,72 @@ async fn device_members_appear_when_the_port_is_allocated_and_differ() {
     assert_ne!(confirmed["connectionState"], "ordering");
     assert_eq!(devices("hosted", &confirmed, "EqDC2"), ic_devices);
 }
+
+#[tokio::test]
+async fn members_aws_leaves_out_are_left_out() {
+    let srv = TestServer::start().await;
+    // allowsHostedConnections: absent on an ordinary customer's LAG, in every answer.
+    let out = call(
+        &srv,
+        "CreateLag",
+        json!({"numberOfConnections": 1, "location": "EqDC2",
+               "connectionsBandwidth": "1Gbps", "lagName": "l"}),
+    )
+    .await;
+    assert_eq!(out.0, 200, "{}", out.1);
+    assert!(out.1.get("allowsHostedConnections").is_none(), "{}", out.1);
+    let lag = out.1["lagId"].as_str().unwrap().to_string();
+    let described = call(&srv, "DescribeLags", json!({"lagId": lag})).await;
+    assert!(
+        described.1["lags"][0].get("allowsHostedConnections").is_none(),
+        "{}",
+        described.1
+    );
+    let updated = call(&srv, "UpdateLag", json!({"lagId": lag, "lagName": "m"})).await;
+    assert_eq!(updated.0, 200, "{}", updated.1);
+    assert!(updated.1.get("allowsHostedConnections").is_none(), "{}", updated.1);
+
+    // existingAllowedPrefixesToDirectConnectGateway: absent on a proposal for a
+    // gateway the TGW is not associated with yet.
+    let gw = call(
+        &srv,
+        "CreateDirectConnectGateway",
+        json!({"directConnectGatewayName": "g"}),
+    )
+    .await;
+    let gw = gw.1["directConnectGateway"]["directConnectGatewayId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = raw_call(
+        &srv,
+        OTHER,
+        "us-east-1",
+        "CreateDirectConnectGatewayAssociationProposal",
+        json!({"directConnectGatewayId": gw, "directConnectGatewayOwnerAccount": OWNER,
+               "gatewayId": "tgw-0000000000000abcd",
+               "addAllowedPrefixesToDirectConnectGateway": [{"cidr": "10.0.0.0/16"}]}),
+    )
+    .await;
+    assert_eq!(out.0, 200, "{}", out.1);
+    let p = &out.1["directConnectGatewayAssociationProposal"];
+    assert!(
+        p.get("existingAllowedPrefixesToDirectConnectGateway").is_none(),
+        "{p}"
+    );
+    assert_eq!(
+        p["requestedAllowedPrefixesToDirectConnectGateway"],
+        json!([{"cidr": "10.0.0.0/16"}])
+    );
+    let listed = call(
+        &srv,
+        "DescribeDirectConnectGatewayAssociationProposals",
+        json!({"directConnectGatewayId": gw}),
+    )
+    .await;
+    let p = &listed.1["directConnectGatewayAssociationProposals"][0];
+    assert!(
+        p.get("existingAllowedPrefixesToDirectConnectGateway").is_none(),
+        "{p}"
+    );
+}
