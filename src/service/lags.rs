@@ -433,9 +433,15 @@ pub(crate) fn update_lag(
     }
     if let Some(min) = input.minimum_links {
         let count = members(svc, &input.lag_id)?.len();
-        if min < 0 || min as usize > count {
+        if min < 0 {
             return Err(ApiError::client(format!(
-                "minimumLinks must be between 0 and the number of connections in Lag {} ({count}), got {min}.",
+                "MinimumLinks cannot be negative, got {min}."
+            )));
+        }
+        // AWS's text begins so (the Ansible community.aws LAG module matches it).
+        if min as usize > count {
+            return Err(ApiError::client(format!(
+                "MinimumLinks cannot be set higher than the number of connections in Lag {} ({count}).",
                 input.lag_id
             )));
         }
@@ -471,18 +477,17 @@ pub(crate) fn delete_lag(
     }
     let vifs = super::vifs::vifs_on(svc, &input.lag_id)?;
     if !vifs.is_empty() {
+        // AWS's text ends so (the Ansible community.aws LAG module matches it).
         return Err(ApiError::client(format!(
-            "Lag {} cannot be deleted while it has virtual interfaces ({}).",
-            input.lag_id,
-            vifs.len()
+            "Lag {} cannot be deleted until its Virtual Interfaces are deleted.",
+            input.lag_id
         )));
     }
     let hosted = super::interconnects::hosted_on(svc, &input.lag_id)?;
     if !hosted.is_empty() {
         return Err(ApiError::client(format!(
-            "Lag {} cannot be deleted while it has hosted connections ({}).",
-            input.lag_id,
-            hosted.len()
+            "Lag {} cannot be deleted until its hosted connections are deleted.",
+            input.lag_id
         )));
     }
     // Members stay, as standalone ports; leaving its resiliency group ends

@@ -474,6 +474,12 @@ fn create_vif(
     }
     let _guard = svc.lock()?;
     let port = load_port(svc, cx, connection_id)?;
+    // AWS's text (terraform-provider-aws#5726): the port's owner allocated to itself.
+    if allocated && owner == cx.account {
+        return Err(ApiError::client(
+            "Cannot allocate VirtualInterface for the connection owner.",
+        ));
+    }
     if mtu > 1500 && !port.jumbo {
         return Err(ApiError::client(format!(
             "{connection_id} does not support jumbo frames; mtu must be 1500."

@@ -368,3 +368,53 @@ async fn members_aws_leaves_out_are_left_out() {
         "{p}"
     );
 }
+
+#[tokio::test]
+async fn error_texts_client_tools_match() {
+    let srv = TestServer::start().await;
+    let out = call(
+        &srv,
+        "CreateLag",
+        json!({"numberOfConnections": 2, "location": "EqDC2",
+               "connectionsBandwidth": "10Gbps", "lagName": "l"}),
+    )
+    .await;
+    let lag = out.1["lagId"].as_str().unwrap().to_string();
+    // The Ansible LAG module looks for "MinimumLinks cannot be set higher than
+    // the number of connections" ...
+    client_error(
+        &call(&srv, "UpdateLag", json!({"lagId": lag, "minimumLinks": 3})).await,
+        &format!("MinimumLinks cannot be set higher than the number of connections in Lag {lag} (2)."),
+    );
+    client_error(
+        &call(&srv, "UpdateLag", json!({"lagId": lag, "minimumLinks": -1})).await,
+        "MinimumLinks cannot be negative, got -1.",
+    );
+    // ... and for "until its Virtual Interfaces are deleted".
+    let vif = call(
+        &srv,
+        "CreatePrivateVirtualInterface",
+        json!({"connectionId": lag, "newPrivateVirtualInterface": {
+            "virtualInterfaceName": "v", "vlan": 101, "asn": 65000,
+            "virtualGatewayId": "vgw-aba37db6"}}),
+    )
+    .await;
+    assert_eq!(vif.0, 200, "{}", vif.1);
+    client_error(
+        &call(&srv, "DeleteLag", json!({"lagId": lag})).await,
+        &format!("Lag {lag} cannot be deleted until its Virtual Interfaces are deleted."),
+    );
+    // terraform-provider-aws#5726: allocating a VIF to the port's own account.
+    let conn = connection_at(&srv.owner(), "EqDC2", "c").await;
+    client_error(
+        &call(
+            &srv,
+            "AllocatePrivateVirtualInterface",
+            json!({"connectionId": conn, "ownerAccount": OWNER,
+                   "newPrivateVirtualInterfaceAllocation": {
+                       "virtualInterfaceName": "x", "vlan": 20, "asn": 65000}}),
+        )
+        .await,
+        "Cannot allocate VirtualInterface for the connection owner.",
+    );
+}
