@@ -15,8 +15,12 @@ fn client_error(out: &(u16, Value), message: &str) {
 
 /// A private VIF (with its one BGP peer) on a new connection; the VIF's id.
 async fn vif(srv: &TestServer) -> String {
-    let dx = srv.owner();
-    let conn = connection_at(&dx, "EqDC2", "host").await;
+    let conn = connection_at(&srv.owner(), "EqDC2", "host").await;
+    vif_on(srv, &conn).await
+}
+
+/// A private VIF (with its one BGP peer) on `conn`; the VIF's id.
+async fn vif_on(srv: &TestServer, conn: &str) -> String {
     let out = call(
         srv,
         "CreatePrivateVirtualInterface",
@@ -416,5 +420,128 @@ async fn error_texts_client_tools_match() {
         )
         .await,
         "Cannot allocate VirtualInterface for the connection owner.",
+    );
+}
+
+async fn describe_vif(srv: &TestServer, id: &str) -> Value {
+    let out = call(srv, "DescribeVirtualInterfaces", json!({"virtualInterfaceId": id})).await;
+    assert_eq!(out.0, 200, "{}", out.1);
+    out.1["virtualInterfaces"][0].clone()
+}
+
+fn peer_states(vif: &Value) -> Vec<(String, String, String)> {
+    vif["bgpPeers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["addressFamily"].as_str().unwrap().to_string(),
+                p["bgpPeerState"].as_str().unwrap().to_string(),
+                p["bgpStatus"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn pair(f: &str, s: &str, b: &str) -> (String, String, String) {
+    (f.to_string(), s.to_string(), b.to_string())
+}
+
+async fn advance(srv: &TestServer, seconds: f64) {
+    let (status, body) = control(
+        srv,
+        "POST",
+        "/_dxemu/clock/advance",
+        Some(json!({"seconds": seconds})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn create_bgp_peer_leaves_the_vif_as_it_was_and_the_new_peer_comes_up() {
+    // Realistic: 3600 AWS seconds to a scaled second; BGP takes 60 AWS seconds.
+    let mut args = dxemu::cli::ServeArgs::for_tests();
+    args.lifecycle = "realistic".into();
+    args.time_scale = 3600.0;
+    let srv = TestServer::start_with(args).await;
+    let dx = srv.owner();
+    let conn = connection_at(&dx, "EqDC2", "c").await;
+    advance(&srv, 2.0).await;
+    let v = vif_on(&srv, &conn).await;
+    advance(&srv, 1.0).await;
+    assert_eq!(describe_vif(&srv, &v).await["virtualInterfaceState"], "available");
+    let out = call(
+        &srv,
+        "CreateBGPPeer",
+        json!({"virtualInterfaceId": v, "newBGPPeer": {"asn": 65001, "addressFamily": "ipv6"}}),
+    )
+    .await;
+    assert_eq!(out.0, 200, "{}", out.1);
+    let answered = &out.1["virtualInterface"];
+    assert_eq!(answered["virtualInterfaceState"], "available");
+    let expected = vec![
+        pair("ipv4", "available", "up"),
+        pair("ipv6", "pending", "down"),
+    ];
+    assert_eq!(peer_states(answered), expected);
+    // The next read agrees with the answer.
+    let read = describe_vif(&srv, &v).await;
+    assert_eq!(read["virtualInterfaceState"], "available");
+    assert_eq!(peer_states(&read), expected);
+    // So a failover test can start at once.
+    let test = call(
+        &srv,
+        "StartBgpFailoverTest",
+        json!({"virtualInterfaceId": v, "testDurationInMinutes": 1}),
+    )
+    .await;
+    assert_eq!(test.0, 200, "{}", test.1);
+    let stop = call(&srv, "StopBgpFailoverTest", json!({"virtualInterfaceId": v})).await;
+    assert_eq!(stop.0, 200, "{}", stop.1);
+    // The new peer comes up by the lifecycle.
+    advance(&srv, 1.0).await;
+    let read = describe_vif(&srv, &v).await;
+    assert_eq!(read["virtualInterfaceState"], "available");
+    assert_eq!(
+        peer_states(&read),
+        vec![pair("ipv4", "available", "up"), pair("ipv6", "available", "up")]
+    );
+}
+
+#[tokio::test]
+async fn in_manual_mode_forcing_the_vif_available_brings_new_peers_up() {
+    let srv = server("manual").await;
+    let dx = srv.owner();
+    let conn = connection_at(&dx, "EqDC2", "c").await;
+    force(&srv, "connection", &conn, "pending").await;
+    force(&srv, "connection", &conn, "available").await;
+    let out = call(
+        &srv,
+        "CreatePrivateVirtualInterface",
+        json!({"connectionId": conn, "newPrivateVirtualInterface": {
+            "virtualInterfaceName": "v", "vlan": 101, "asn": 65000,
+            "virtualGatewayId": "vgw-aba37db6"}}),
+    )
+    .await;
+    let v = out.1["virtualInterfaceId"].as_str().unwrap().to_string();
+    force(&srv, "vif", &v, "available").await;
+    let out = call(
+        &srv,
+        "CreateBGPPeer",
+        json!({"virtualInterfaceId": v, "newBGPPeer": {"asn": 65001, "addressFamily": "ipv6"}}),
+    )
+    .await;
+    assert_eq!(out.1["virtualInterface"]["virtualInterfaceState"], "available");
+    advance(&srv, 3600.0).await;
+    assert_eq!(
+        peer_states(&describe_vif(&srv, &v).await)[1],
+        pair("ipv6", "pending", "down")
+    );
+    force(&srv, "vif", &v, "available").await;
+    assert_eq!(
+        peer_states(&describe_vif(&srv, &v).await),
+        vec![pair("ipv4", "available", "up"), pair("ipv6", "available", "up")]
     );
 }

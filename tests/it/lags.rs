@@ -152,7 +152,10 @@ async fn lag_size_rules() {
     );
     assert!(msg.contains("bandwidth"), "{msg}");
     let (_, msg) = error_of(dx.update_lag().lag_id(lag_id).minimum_links(3).send().await);
-    assert!(msg.contains("minimumLinks"), "{msg}");
+    assert!(
+        msg.starts_with("MinimumLinks cannot be set higher than the number of connections"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
