@@ -545,3 +545,49 @@ async fn in_manual_mode_forcing_the_vif_available_brings_new_peers_up() {
         vec![pair("ipv4", "available", "up"), pair("ipv6", "available", "up")]
     );
 }
+
+#[tokio::test]
+async fn location_codes_are_aws_s_and_match_as_aws_accepted_them() {
+    let srv = TestServer::start().await;
+    // Recorded: AWS accepted CreateConnection(location="EqSe2") in us-west-2.
+    let out = raw_call(
+        &srv,
+        OWNER,
+        "us-west-2",
+        "CreateConnection",
+        json!({"location": "EqSe2", "bandwidth": "1Gbps", "connectionName": "sea"}),
+    )
+    .await;
+    assert_eq!(out.0, 200, "{}", out.1);
+    assert_eq!(out.1["location"], "EqSe2");
+    let listed = raw_call(&srv, OWNER, "us-west-2", "DescribeLocations", json!({})).await;
+    let codes: Vec<&str> = listed.1["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["locationCode"].as_str())
+        .collect();
+    assert!(codes.contains(&"EqSe2"), "{codes:?}");
+    assert!(!codes.contains(&"EQSE2"), "{codes:?}");
+    // The catalogue's case is not necessarily AWS's: any case matches, and
+    // the answer carries the catalogue's code.
+    for spelling in ["EQDC2", "eqdc2"] {
+        let out = call(
+            &srv,
+            "CreateConnection",
+            json!({"location": spelling, "bandwidth": "1Gbps", "connectionName": "dc"}),
+        )
+        .await;
+        assert_eq!(out.0, 200, "{}", out.1);
+        assert_eq!(out.1["location"], "EqDC2");
+    }
+    client_error(
+        &call(
+            &srv,
+            "CreateConnection",
+            json!({"location": "EqSe2", "bandwidth": "1Gbps", "connectionName": "x"}),
+        )
+        .await,
+        "Location EqSe2 is not a valid Direct Connect location in us-east-1. DescribeLocations lists the locations of a Region.",
+    );
+}
