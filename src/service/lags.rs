@@ -260,7 +260,11 @@ pub(crate) fn create_lag(
             ports::Devices {
                 physical: d.wire.aws_device.clone().unwrap_or(fresh.physical),
                 v2: d.wire.aws_device_v2.clone().unwrap_or(fresh.v2),
-                logical: d.wire.aws_logical_device_id.clone().unwrap_or(fresh.logical),
+                logical: d
+                    .wire
+                    .aws_logical_device_id
+                    .clone()
+                    .unwrap_or(fresh.logical),
             }
         }
         None => ports::Devices::new(location.code),
@@ -699,14 +703,12 @@ pub(crate) fn disassociate_connection_from_lag(
     let _guard = svc.lock()?;
     let id = &input.connection_id;
     let lag_id = &input.lag_id;
-    let (rec, mut doc) = load_port(svc, cx, id)
-        .map_err(|_| {
+    let (rec, mut doc) = load_port(svc, cx, id).map_err(|_| {
         ids::IdKind::Connection.missing(id, |id| {
             ApiError::client(format!("Connection does not exist: {id}"))
         })
     })?;
-    load_own(svc, cx, lag_id)
-        .map_err(|_| {
+    load_own(svc, cx, lag_id).map_err(|_| {
         ids::IdKind::Lag.missing(lag_id, |id| {
             ApiError::client(format!("Lag does not exist: {id}"))
         })

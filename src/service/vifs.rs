@@ -22,6 +22,10 @@ pub(crate) struct VifExtra {
     /// Its routes' dates and what the customer's router advertises.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routes: Option<super::routes::VifRoutes>,
+    /// Taken down because its connection, LAG or interconnect went down: it
+    /// comes back when the port does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub down_with_port: bool,
 }
 
 /// A stored VIF. Its record: kind `VirtualInterface`, account = VIF owner,

@@ -180,7 +180,9 @@ fn no_devices(what: &str, c: &Value) {
 /// The three device names of an allocated port: all at `location`, all different.
 fn devices(what: &str, c: &Value, location: &str) -> [String; 3] {
     let names = DEVICE_MEMBERS.map(|m| {
-        let v = c[m].as_str().unwrap_or_else(|| panic!("{what}: no {m} in {c}"));
+        let v = c[m]
+            .as_str()
+            .unwrap_or_else(|| panic!("{what}: no {m} in {c}"));
         assert!(v.starts_with(&format!("{location}-")), "{what}: {m}={v}");
         v.to_string()
     });
@@ -272,12 +274,7 @@ async fn device_members_appear_when_the_port_is_allocated_and_differ() {
     let ic = ic.1["interconnectId"].as_str().unwrap().to_string();
     force(&srv, "interconnect", &ic, "pending").await;
     force(&srv, "interconnect", &ic, "available").await;
-    let out = call(
-        &srv,
-        "DescribeInterconnects",
-        json!({"interconnectId": ic}),
-    )
-    .await;
+    let out = call(&srv, "DescribeInterconnects", json!({"interconnectId": ic})).await;
     let ic_devices = devices("interconnect", &out.1["interconnects"][0], "EqDC2");
     let out = call(
         &srv,
@@ -320,13 +317,19 @@ async fn members_aws_leaves_out_are_left_out() {
     let lag = out.1["lagId"].as_str().unwrap().to_string();
     let described = call(&srv, "DescribeLags", json!({"lagId": lag})).await;
     assert!(
-        described.1["lags"][0].get("allowsHostedConnections").is_none(),
+        described.1["lags"][0]
+            .get("allowsHostedConnections")
+            .is_none(),
         "{}",
         described.1
     );
     let updated = call(&srv, "UpdateLag", json!({"lagId": lag, "lagName": "m"})).await;
     assert_eq!(updated.0, 200, "{}", updated.1);
-    assert!(updated.1.get("allowsHostedConnections").is_none(), "{}", updated.1);
+    assert!(
+        updated.1.get("allowsHostedConnections").is_none(),
+        "{}",
+        updated.1
+    );
 
     // existingAllowedPrefixesToDirectConnectGateway: absent on a proposal for a
     // gateway the TGW is not associated with yet.
@@ -353,7 +356,8 @@ async fn members_aws_leaves_out_are_left_out() {
     assert_eq!(out.0, 200, "{}", out.1);
     let p = &out.1["directConnectGatewayAssociationProposal"];
     assert!(
-        p.get("existingAllowedPrefixesToDirectConnectGateway").is_none(),
+        p.get("existingAllowedPrefixesToDirectConnectGateway")
+            .is_none(),
         "{p}"
     );
     assert_eq!(
@@ -368,7 +372,8 @@ async fn members_aws_leaves_out_are_left_out() {
     .await;
     let p = &listed.1["directConnectGatewayAssociationProposals"][0];
     assert!(
-        p.get("existingAllowedPrefixesToDirectConnectGateway").is_none(),
+        p.get("existingAllowedPrefixesToDirectConnectGateway")
+            .is_none(),
         "{p}"
     );
 }
@@ -388,7 +393,9 @@ async fn error_texts_client_tools_match() {
     // the number of connections" ...
     client_error(
         &call(&srv, "UpdateLag", json!({"lagId": lag, "minimumLinks": 3})).await,
-        &format!("MinimumLinks cannot be set higher than the number of connections in Lag {lag} (2)."),
+        &format!(
+            "MinimumLinks cannot be set higher than the number of connections in Lag {lag} (2)."
+        ),
     );
     client_error(
         &call(&srv, "UpdateLag", json!({"lagId": lag, "minimumLinks": -1})).await,
@@ -424,7 +431,12 @@ async fn error_texts_client_tools_match() {
 }
 
 async fn describe_vif(srv: &TestServer, id: &str) -> Value {
-    let out = call(srv, "DescribeVirtualInterfaces", json!({"virtualInterfaceId": id})).await;
+    let out = call(
+        srv,
+        "DescribeVirtualInterfaces",
+        json!({"virtualInterfaceId": id}),
+    )
+    .await;
     assert_eq!(out.0, 200, "{}", out.1);
     out.1["virtualInterfaces"][0].clone()
 }
@@ -471,7 +483,10 @@ async fn create_bgp_peer_leaves_the_vif_as_it_was_and_the_new_peer_comes_up() {
     advance(&srv, 2.0).await;
     let v = vif_on(&srv, &conn).await;
     advance(&srv, 1.0).await;
-    assert_eq!(describe_vif(&srv, &v).await["virtualInterfaceState"], "available");
+    assert_eq!(
+        describe_vif(&srv, &v).await["virtualInterfaceState"],
+        "available"
+    );
     let out = call(
         &srv,
         "CreateBGPPeer",
@@ -498,7 +513,12 @@ async fn create_bgp_peer_leaves_the_vif_as_it_was_and_the_new_peer_comes_up() {
     )
     .await;
     assert_eq!(test.0, 200, "{}", test.1);
-    let stop = call(&srv, "StopBgpFailoverTest", json!({"virtualInterfaceId": v})).await;
+    let stop = call(
+        &srv,
+        "StopBgpFailoverTest",
+        json!({"virtualInterfaceId": v}),
+    )
+    .await;
     assert_eq!(stop.0, 200, "{}", stop.1);
     // The new peer comes up by the lifecycle.
     advance(&srv, 1.0).await;
@@ -506,7 +526,10 @@ async fn create_bgp_peer_leaves_the_vif_as_it_was_and_the_new_peer_comes_up() {
     assert_eq!(read["virtualInterfaceState"], "available");
     assert_eq!(
         peer_states(&read),
-        vec![pair("ipv4", "available", "up"), pair("ipv6", "available", "up")]
+        vec![
+            pair("ipv4", "available", "up"),
+            pair("ipv6", "available", "up")
+        ]
     );
 }
 
@@ -533,7 +556,10 @@ async fn in_manual_mode_forcing_the_vif_available_brings_new_peers_up() {
         json!({"virtualInterfaceId": v, "newBGPPeer": {"asn": 65001, "addressFamily": "ipv6"}}),
     )
     .await;
-    assert_eq!(out.1["virtualInterface"]["virtualInterfaceState"], "available");
+    assert_eq!(
+        out.1["virtualInterface"]["virtualInterfaceState"],
+        "available"
+    );
     advance(&srv, 3600.0).await;
     assert_eq!(
         peer_states(&describe_vif(&srv, &v).await)[1],
@@ -542,7 +568,10 @@ async fn in_manual_mode_forcing_the_vif_available_brings_new_peers_up() {
     force(&srv, "vif", &v, "available").await;
     assert_eq!(
         peer_states(&describe_vif(&srv, &v).await),
-        vec![pair("ipv4", "available", "up"), pair("ipv6", "available", "up")]
+        vec![
+            pair("ipv4", "available", "up"),
+            pair("ipv6", "available", "up")
+        ]
     );
 }
 
@@ -589,5 +618,143 @@ async fn location_codes_are_aws_s_and_match_as_aws_accepted_them() {
         )
         .await,
         "Location EqSe2 is not a valid Direct Connect location in us-east-1. DescribeLocations lists the locations of a Region.",
+    );
+}
+
+async fn vif_and_peer(srv: &TestServer, account: &str, id: &str) -> (String, String) {
+    let out = raw_call(
+        srv,
+        account,
+        "us-east-1",
+        "DescribeVirtualInterfaces",
+        json!({"virtualInterfaceId": id}),
+    )
+    .await;
+    let v = &out.1["virtualInterfaces"][0];
+    (
+        v["virtualInterfaceState"].as_str().unwrap().to_string(),
+        v["bgpPeers"][0]["bgpStatus"].as_str().unwrap().to_string(),
+    )
+}
+
+fn both(a: &str, b: &str) -> (String, String) {
+    (a.to_string(), b.to_string())
+}
+
+#[tokio::test]
+async fn a_port_going_down_takes_its_vifs_and_bgp_sessions_with_it() {
+    let srv = TestServer::start().await;
+    let dx = srv.owner();
+    // A connection and its VIF.
+    let conn = connection_at(&dx, "EqDC2", "c").await;
+    let v = vif_on(&srv, &conn).await;
+    // Another VIF on it that was taken down on its own stays down.
+    let own = call(
+        &srv,
+        "CreatePrivateVirtualInterface",
+        json!({"connectionId": conn, "newPrivateVirtualInterface": {
+            "virtualInterfaceName": "w", "vlan": 102, "asn": 65000,
+            "virtualGatewayId": "vgw-aba37db6"}}),
+    )
+    .await;
+    let own = own.1["virtualInterfaceId"].as_str().unwrap().to_string();
+    force(&srv, "vif", &own, "down").await;
+    assert_eq!(vif_and_peer(&srv, OWNER, &v).await, both("available", "up"));
+    force(&srv, "connection", &conn, "down").await;
+    assert_eq!(vif_and_peer(&srv, OWNER, &v).await, both("down", "down"));
+    assert_eq!(vif_and_peer(&srv, OWNER, &own).await, both("down", "down"));
+    force(&srv, "connection", &conn, "available").await;
+    assert_eq!(vif_and_peer(&srv, OWNER, &v).await, both("available", "up"));
+    assert_eq!(vif_and_peer(&srv, OWNER, &own).await, both("down", "down"));
+
+    // A LAG that falls below its minimum links takes its VIFs down.
+    let out = call(
+        &srv,
+        "CreateLag",
+        json!({"numberOfConnections": 2, "location": "EqDC2",
+               "connectionsBandwidth": "10Gbps", "lagName": "l"}),
+    )
+    .await;
+    let lag = out.1["lagId"].as_str().unwrap().to_string();
+    let m1 = out.1["connections"][0]["connectionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lv = vif_on(&srv, &lag).await;
+    let upd = call(&srv, "UpdateLag", json!({"lagId": lag, "minimumLinks": 2})).await;
+    assert_eq!(upd.0, 200, "{}", upd.1);
+    force(&srv, "connection", &m1, "down").await;
+    let l = call(&srv, "DescribeLags", json!({"lagId": lag})).await;
+    assert_eq!(l.1["lags"][0]["lagState"], "down");
+    assert_eq!(vif_and_peer(&srv, OWNER, &lv).await, both("down", "down"));
+    force(&srv, "connection", &m1, "available").await;
+    assert_eq!(
+        vif_and_peer(&srv, OWNER, &lv).await,
+        both("available", "up")
+    );
+    // Forcing the LAG itself down and up does the same.
+    force(&srv, "lag", &lag, "down").await;
+    assert_eq!(vif_and_peer(&srv, OWNER, &lv).await, both("down", "down"));
+    force(&srv, "lag", &lag, "available").await;
+    assert_eq!(
+        vif_and_peer(&srv, OWNER, &lv).await,
+        both("available", "up")
+    );
+
+    // An interconnect takes its hosted connections and their VIFs down.
+    let ic = call(
+        &srv,
+        "CreateInterconnect",
+        json!({"interconnectName": "ix", "bandwidth": "10Gbps", "location": "EqDC2"}),
+    )
+    .await;
+    let ic = ic.1["interconnectId"].as_str().unwrap().to_string();
+    let hc = call(
+        &srv,
+        "AllocateHostedConnection",
+        json!({"connectionId": ic, "ownerAccount": OTHER, "bandwidth": "500Mbps",
+               "connectionName": "h", "vlan": 101}),
+    )
+    .await;
+    let hc = hc.1["connectionId"].as_str().unwrap().to_string();
+    let ok = raw_call(
+        &srv,
+        OTHER,
+        "us-east-1",
+        "ConfirmConnection",
+        json!({"connectionId": hc}),
+    )
+    .await;
+    assert_eq!(ok.0, 200, "{}", ok.1);
+    let hv = raw_call(
+        &srv,
+        OTHER,
+        "us-east-1",
+        "CreatePrivateVirtualInterface",
+        json!({"connectionId": hc, "newPrivateVirtualInterface": {
+            "virtualInterfaceName": "hv", "vlan": 101, "asn": 65000,
+            "virtualGatewayId": "vgw-aba37db6"}}),
+    )
+    .await;
+    assert_eq!(hv.0, 200, "{}", hv.1);
+    let hv = hv.1["virtualInterfaceId"].as_str().unwrap().to_string();
+    assert_eq!(
+        vif_and_peer(&srv, OTHER, &hv).await,
+        both("available", "up")
+    );
+    force(&srv, "interconnect", &ic, "down").await;
+    assert_eq!(
+        describe_connection(&srv, OTHER, &hc).await["connectionState"],
+        "down"
+    );
+    assert_eq!(vif_and_peer(&srv, OTHER, &hv).await, both("down", "down"));
+    force(&srv, "interconnect", &ic, "available").await;
+    assert_eq!(
+        describe_connection(&srv, OTHER, &hc).await["connectionState"],
+        "available"
+    );
+    assert_eq!(
+        vif_and_peer(&srv, OTHER, &hv).await,
+        both("available", "up")
     );
 }
