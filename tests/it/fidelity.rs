@@ -236,6 +236,14 @@ async fn device_members_appear_when_the_port_is_allocated_and_differ() {
     force(&srv, "connection", &id, "available").await;
     let available = describe_connection(&srv, OWNER, &id).await;
     assert_eq!(devices("available", &available, "EqDC2"), names);
+    // A VIF and its BGP peer are on the port's V2 and logical devices.
+    let v = vif_on(&srv, &id).await;
+    let out = call(&srv, "DescribeVirtualInterfaces", json!({"virtualInterfaceId": v})).await;
+    let vif = &out.1["virtualInterfaces"][0];
+    assert_eq!(vif["awsDeviceV2"], names[1].as_str());
+    assert_eq!(vif["awsLogicalDeviceId"], names[2].as_str());
+    assert_eq!(vif["bgpPeers"][0]["awsDeviceV2"], names[1].as_str());
+    assert_eq!(vif["bgpPeers"][0]["awsLogicalDeviceId"], names[2].as_str());
 
     // A new LAG's member connections have none while requested; the LAG has its own.
     let out = call(
