@@ -163,7 +163,8 @@ pub(crate) fn describe_connections(
     let mut q = Query::kind(Kind::Connection);
     q.account = Some(&cx.account);
     q.region = Some(&cx.region);
-    q.exclude_states = &["deleted", "rejected"];
+    // Deleted and rejected connections stay listed until the lifecycle purges
+    // them, as AWS lists them (a recorded DescribeConnections() included one).
     let (recs, next_token) = paging::page(svc, q, input.max_results, input.next_token.as_deref())?;
     let connections = recs
         .iter()

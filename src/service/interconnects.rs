@@ -113,7 +113,7 @@ pub(crate) fn describe_interconnects(
     let mut q = Query::kind(Kind::Interconnect);
     q.account = Some(&cx.account);
     q.region = Some(&cx.region);
-    q.exclude_states = &["deleted"];
+    // Deleted interconnects stay listed until purged, like connections.
     let (recs, next_token) = paging::page(svc, q, input.max_results, input.next_token.as_deref())?;
     let interconnects = recs
         .iter()

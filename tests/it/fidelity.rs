@@ -238,7 +238,12 @@ async fn device_members_appear_when_the_port_is_allocated_and_differ() {
     assert_eq!(devices("available", &available, "EqDC2"), names);
     // A VIF and its BGP peer are on the port's V2 and logical devices.
     let v = vif_on(&srv, &id).await;
-    let out = call(&srv, "DescribeVirtualInterfaces", json!({"virtualInterfaceId": v})).await;
+    let out = call(
+        &srv,
+        "DescribeVirtualInterfaces",
+        json!({"virtualInterfaceId": v}),
+    )
+    .await;
     let vif = &out.1["virtualInterfaces"][0];
     assert_eq!(vif["awsDeviceV2"], names[1].as_str());
     assert_eq!(vif["awsLogicalDeviceId"], names[2].as_str());
@@ -764,5 +769,62 @@ async fn a_port_going_down_takes_its_vifs_and_bgp_sessions_with_it() {
     assert_eq!(
         vif_and_peer(&srv, OTHER, &hv).await,
         both("available", "up")
+    );
+}
+
+#[tokio::test]
+async fn deleted_connections_and_lags_stay_listed_as_deleted_for_fifteen_minutes() {
+    let srv = TestServer::start().await;
+    let dx = srv.owner();
+    let conn = connection_at(&dx, "EqDC2", "gone").await;
+    let out = call(&srv, "DeleteConnection", json!({"connectionId": conn})).await;
+    assert_eq!(out.1["connectionState"], "deleted", "{}", out.1);
+    let lag = call(
+        &srv,
+        "CreateLag",
+        json!({"numberOfConnections": 1, "location": "EqDC2",
+               "connectionsBandwidth": "1Gbps", "lagName": "l"}),
+    )
+    .await;
+    let lag = lag.1["lagId"].as_str().unwrap().to_string();
+    let out = call(&srv, "DeleteLag", json!({"lagId": lag})).await;
+    assert_eq!(out.1["lagState"], "deleted", "{}", out.1);
+
+    let listed = call(&srv, "DescribeConnections", json!({})).await;
+    let deleted: Vec<&Value> = listed.1["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["connectionId"] == conn.as_str())
+        .collect();
+    assert_eq!(deleted.len(), 1, "{}", listed.1);
+    assert_eq!(deleted[0]["connectionState"], "deleted");
+    let lags = call(&srv, "DescribeLags", json!({})).await;
+    assert_eq!(lags.1["lags"][0]["lagId"], lag.as_str(), "{}", lags.1);
+    assert_eq!(lags.1["lags"][0]["lagState"], "deleted");
+
+    // After the window they are gone, by id too.
+    advance(&srv, 15.0 * 60.0 + 1.0).await;
+    let listed = call(&srv, "DescribeConnections", json!({})).await;
+    assert!(
+        listed.1["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["connectionId"] != conn.as_str()),
+        "{}",
+        listed.1
+    );
+    assert_eq!(
+        call(&srv, "DescribeLags", json!({})).await.1["lags"],
+        json!([])
+    );
+    client_error(
+        &call(&srv, "DescribeConnections", json!({"connectionId": conn})).await,
+        &format!("Could not find Connection with ID {conn}"),
+    );
+    client_error(
+        &call(&srv, "DescribeLags", json!({"lagId": lag})).await,
+        &format!("Could not find Lag with ID {lag}"),
     );
 }

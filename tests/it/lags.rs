@@ -239,7 +239,10 @@ async fn terraform_style_lag_survives_its_only_member_being_deleted() {
     let deleted = dx.delete_lag().lag_id(lag_id).send().await.unwrap();
     assert_eq!(deleted.lag_state(), Some(&LagState::Deleted));
     assert_eq!(deleted.number_of_connections(), 0);
-    assert!(dx.describe_lags().send().await.unwrap().lags().is_empty());
+    // Listed as deleted for a while, as AWS does.
+    let listed = dx.describe_lags().send().await.unwrap();
+    assert_eq!(listed.lags().len(), 1);
+    assert_eq!(listed.lags()[0].lag_state(), Some(&LagState::Deleted));
 }
 
 #[tokio::test]
