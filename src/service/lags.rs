@@ -688,7 +688,10 @@ fn leave_check(
         .filter(|(r, _)| r.state == "available" && r.id != rec.id)
         .count();
     let last = members.len() <= 1;
-    if !last && up_after < min {
+    // AWS refuses when the removal "would cause the LAG to fall below" its
+    // minimum (DisassociateConnectionFromLag's documentation): a member that is
+    // not available yet does not count, so removing it changes nothing.
+    if !last && rec.state == "available" && up_after < min {
         return Err(ApiError::client(format!(
             "Removing connection {id} would drop Lag {lag_id} below its minimum of {min} available connections."
         )));

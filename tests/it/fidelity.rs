@@ -828,3 +828,57 @@ async fn deleted_connections_and_lags_stay_listed_as_deleted_for_fifteen_minutes
         &format!("Could not find Lag with ID {lag}"),
     );
 }
+
+#[tokio::test]
+async fn removing_a_member_that_is_not_up_does_not_drop_a_lag_below_its_minimum() {
+    let srv = server("manual").await;
+    let out = call(
+        &srv,
+        "CreateLag",
+        json!({"numberOfConnections": 2, "location": "EqDC2",
+               "connectionsBandwidth": "10Gbps", "lagName": "l"}),
+    )
+    .await;
+    let lag = out.1["lagId"].as_str().unwrap().to_string();
+    let members: Vec<String> = out.1["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["connectionId"].as_str().unwrap().to_string())
+        .collect();
+    force(&srv, "lag", &lag, "available").await;
+    let upd = call(&srv, "UpdateLag", json!({"lagId": lag, "minimumLinks": 1})).await;
+    assert_eq!(upd.0, 200, "{}", upd.1);
+    // No member is available yet: the LAG is already below its minimum, and
+    // taking a requested member out does not make it fall below.
+    let out = call(
+        &srv,
+        "DisassociateConnectionFromLag",
+        json!({"connectionId": members[0], "lagId": lag}),
+    )
+    .await;
+    assert_eq!(out.0, 200, "{}", out.1);
+    // An available member that is the last one up cannot leave.
+    for state in ["pending", "available"] {
+        force(&srv, "connection", &members[1], state).await;
+    }
+    let again = call(
+        &srv,
+        "AssociateConnectionWithLag",
+        json!({"connectionId": members[0], "lagId": lag}),
+    )
+    .await;
+    assert_eq!(again.0, 200, "{}", again.1);
+    client_error(
+        &call(
+            &srv,
+            "DisassociateConnectionFromLag",
+            json!({"connectionId": members[1], "lagId": lag}),
+        )
+        .await,
+        &format!(
+            "Removing connection {} would drop Lag {lag} below its minimum of 1 available connections.",
+            members[1]
+        ),
+    );
+}
