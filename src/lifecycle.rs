@@ -165,6 +165,8 @@ pub fn can_force(kind: Kind, from: &str, to: &str) -> bool {
             "available"
         )
         // A LAG goes down and comes back through its member connections.
+        // An available VIF brings up the BGP peers added to it.
+        | (Kind::VirtualInterface, "available", "available")
         | (Kind::Lag, "available", "down")
         | (Kind::Lag, "down", "available")
     )
@@ -224,6 +226,36 @@ pub fn on_enter(
                 peer.insert("bgpPeerState".into(), ps.into());
             }
             peer.insert("bgpStatus".into(), bgp.into());
+        }
+    }
+}
+
+/// Whether a resource of `kind` in `state` may have a step the service
+/// scheduled itself that keeps it in its state: an available VIF whose new
+/// BGP peer comes up (AWS does not re-provision the VIF for a new peer).
+pub fn renews(kind: Kind, state: &str) -> bool {
+    kind == Kind::VirtualInterface && state == "available"
+}
+
+/// When a BGP peer added at `at_ms` to an available VIF comes up; never on
+/// its own in manual mode (forcing the VIF `available` brings it up).
+pub fn peer_up_at(at_ms: i64, timing: Timing) -> Option<i64> {
+    timing
+        .provision(aws_seconds::BGP_UP)
+        .map(|d| at_ms.saturating_add(d))
+}
+
+/// The step [`renews`] names: the VIF's pending BGP peers become available, their sessions up.
+pub fn on_renew(kind: Kind, wire: &mut serde_json::Map<String, serde_json::Value>) {
+    if kind != Kind::VirtualInterface {
+        return;
+    }
+    if let Some(peers) = wire.get_mut("bgpPeers").and_then(|p| p.as_array_mut()) {
+        for peer in peers.iter_mut().filter_map(|p| p.as_object_mut()) {
+            if peer.get("bgpPeerState").and_then(|s| s.as_str()) == Some("pending") {
+                peer.insert("bgpPeerState".into(), "available".into());
+                peer.insert("bgpStatus".into(), "up".into());
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ use super::vifs::{VifDoc, VifType, load_vif, resolve_addresses, resolve_auth_key
 use super::{Doc, Emulator, decode_doc, ids, new_record, paging, router, store_error};
 use crate::api::generated::types::*;
 use crate::api::{ApiError, RequestContext};
+use crate::lifecycle;
 use crate::store::{Expect, Kind, Query, Record, Write};
 
 /// Default and longest failover test, in minutes.
@@ -99,10 +100,18 @@ pub(crate) fn create_bgp_peer(
             BGPPeerState::Pending
         }),
         bgp_status: Some(BGPStatus::Down),
-        aws_device_v2: device.clone(),
-        aws_logical_device_id: device,
+        aws_device_v2: device,
+        aws_logical_device_id: doc.wire.aws_logical_device_id.clone(),
     });
-    store_vif(svc, cx, &rec, &mut doc, true)?;
+    // AWS does not re-provision the VIF (the AWS CLI's create-bgp-peer example
+    // answers it `available` with only the new peer `pending`): the VIF keeps
+    // its state and the new peer comes up on its own.
+    doc.wire.customer_router_config = Some(router::generic_xml(&doc.wire));
+    let mut new = svc.record(&rec, &rec.state, &doc, None)?;
+    if rec.state == "available" {
+        new.due_at = lifecycle::peer_up_at(cx.now_ms, svc.settings().timing);
+    }
+    svc.commit(cx, vec![Write::Put(new, Expect::Version(rec.version))])?;
     Ok(CreateBGPPeerResponse {
         virtual_interface: Some(doc.wire),
     })
@@ -131,6 +140,9 @@ pub(crate) fn delete_bgp_peer(
         }
     });
     let Some(pos) = pos else {
+        if let Some(peer_id) = &input.bgp_peer_id {
+            super::ids::IdKind::BgpPeer.check(peer_id)?;
+        }
         return Err(ApiError::client(format!(
             "The BGP peer does not exist on virtual interface {id}."
         )));
@@ -200,6 +212,7 @@ pub(crate) fn start_bgp_failover_test(
                     .iter()
                     .any(|x| x.bgp_peer_id.as_deref() == Some(p.as_str()))
                 {
+                    super::ids::IdKind::BgpPeer.check(p)?;
                     return Err(ApiError::client(format!(
                         "BGP peer {p} does not exist on virtual interface {id}."
                     )));
@@ -276,15 +289,21 @@ pub(crate) fn stop_bgp_failover_test(
         .take()
         .unwrap_or_else(|| "available".into());
     doc.wire.virtual_interface_state = VirtualInterfaceState::from_wire(&back);
+    let mut pending = false;
     for p in doc.wire.bgp_peers.iter_mut().flatten() {
-        p.bgp_status = Some(if back == "available" {
+        // A peer still being provisioned stays down until it comes up.
+        let provisioned = p.bgp_peer_state != Some(BGPPeerState::Pending);
+        pending |= !provisioned;
+        p.bgp_status = Some(if back == "available" && provisioned {
             BGPStatus::Up
         } else {
             BGPStatus::Down
         });
     }
     let mut vif_rec = svc.record(&rec, &back, &doc, None)?;
-    vif_rec.due_at = None;
+    vif_rec.due_at = (pending && back == "available")
+        .then(|| lifecycle::peer_up_at(cx.now_ms, svc.settings().timing))
+        .flatten();
     svc.commit(
         cx,
         vec![

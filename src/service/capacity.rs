@@ -268,6 +268,7 @@ fn clamp(n: i64) -> i32 {
 /// pool size and what its VIFs hold; clears them on hosted connections and
 /// interconnects.
 pub fn fill_connection(wire: &mut Connection, dedicated: bool, usage: &Usage, max_limited: usize) {
+    super::ports::hide_unallocated_devices(wire);
     let pool = wire.bandwidth.as_deref().and_then(port_pool_size);
     match pool.filter(|_| dedicated) {
         Some(pool) => {

@@ -33,7 +33,9 @@ pub(crate) struct Hosted {
 pub(crate) type ConnectionDoc = Doc<Connection, ConnectionExtra>;
 
 pub(crate) fn not_found(id: &str) -> ApiError {
-    ApiError::client(format!("Could not find Connection with ID {id}"))
+    ids::IdKind::Connection.missing(id, |id| {
+        ApiError::client(format!("Could not find Connection with ID {id}"))
+    })
 }
 
 /// Loads a connection of the caller (same account and region) or fails as AWS does.
@@ -161,7 +163,8 @@ pub(crate) fn describe_connections(
     let mut q = Query::kind(Kind::Connection);
     q.account = Some(&cx.account);
     q.region = Some(&cx.region);
-    q.exclude_states = &["deleted", "rejected"];
+    // Deleted and rejected connections stay listed until the lifecycle purges
+    // them, as AWS lists them (a recorded DescribeConnections() included one).
     let (recs, next_token) = paging::page(svc, q, input.max_results, input.next_token.as_deref())?;
     let connections = super::capacity::connection_views(svc, &recs)?;
     Ok(Connections {

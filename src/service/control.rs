@@ -144,12 +144,137 @@ impl Emulator {
                 lag.id
             )));
         }
+        let changed: Vec<(Kind, String)> = batch
+            .iter()
+            .filter_map(|w| match w {
+                Write::Put(rec, _) => Some((rec.kind, rec.id.clone())),
+                _ => None,
+            })
+            .collect();
         self.store()
             .apply(batch)
             .map_err(|e| internal(store_error(e)))?;
+        self.propagate_ports(&changed, now_ms)?;
         let mut out = summary(lag);
         out.state = state.to_string();
         Ok(out)
+    }
+}
+
+/// Marks, in a VIF's stored `x`, that it went down with its port.
+const DOWN_WITH_PORT: &str = "down_with_port";
+
+impl Emulator {
+    /// Brings what runs on the ports `changed` (connections and interconnects
+    /// just forced `down` or `available`) in line with them, as AWS does: a
+    /// port that is down takes its VIFs down (their BGP sessions drop) and an
+    /// interconnect's or LAG's hosted connections with it; a LAG below its
+    /// minimum links is down. When the port comes back, so does what went down
+    /// with it. Call under the write lock.
+    fn propagate_ports(&self, changed: &[(Kind, String)], now_ms: i64) -> Result<(), ControlError> {
+        // (port id, up) for every port whose VIFs follow it.
+        let mut ports: Vec<(String, bool)> = Vec::new();
+        let mut lags: Vec<String> = Vec::new();
+        for (kind, id) in changed {
+            let Some(rec) = self
+                .store()
+                .get(*kind, id)
+                .map_err(|e| internal(store_error(e)))?
+            else {
+                continue;
+            };
+            if !matches!(rec.state.as_str(), "available" | "down") {
+                continue;
+            }
+            ports.push((id.clone(), rec.state == "available"));
+            if let Some(parent) = rec.parent.as_deref().filter(|p| p.starts_with("dxlag-"))
+                && !lags.iter().any(|l| l == parent)
+            {
+                lags.push(parent.to_string());
+            }
+        }
+        // A LAG is down when fewer members than its minimum are available.
+        for lag_id in lags {
+            let Some(rec) = self
+                .store()
+                .get(Kind::Lag, &lag_id)
+                .map_err(|e| internal(store_error(e)))?
+            else {
+                continue;
+            };
+            let doc = super::decode_doc(&rec).map_err(internal)?;
+            let lag = super::lags::view(self, &rec, &doc).map_err(internal)?;
+            match lag.lag_state {
+                Some(LagState::Available) => ports.push((lag_id, true)),
+                Some(LagState::Down) => ports.push((lag_id, false)),
+                _ => {}
+            }
+        }
+        // Hosted connections on a port that went down (or came back).
+        let mut batch = Vec::new();
+        let mut hosted_ports = Vec::new();
+        for (parent, up) in &ports {
+            let from = if *up { "down" } else { "available" };
+            let to = if *up { "available" } else { "down" };
+            for (rec, _) in super::interconnects::hosted_on(self, parent).map_err(internal)? {
+                if rec.state != from {
+                    continue;
+                }
+                let mut doc: Value = serde_json::from_str(&rec.doc)
+                    .map_err(|e| ControlError::Internal(e.to_string()))?;
+                if let Some(wire) = doc.get_mut("wire").and_then(Value::as_object_mut) {
+                    wire.insert("connectionState".into(), to.into());
+                }
+                let mut next = rec.clone();
+                next.state = to.to_string();
+                next.doc = doc.to_string();
+                next.due_at = None;
+                batch.push(Write::Put(next, Expect::Version(rec.version)));
+                hosted_ports.push((rec.id.clone(), *up));
+            }
+        }
+        ports.extend(hosted_ports);
+        // The VIFs on every port.
+        for (parent, up) in &ports {
+            for (rec, vdoc) in super::vifs::vifs_on(self, parent).map_err(internal)? {
+                let to = match (up, rec.state.as_str()) {
+                    (false, "available") => "down",
+                    (true, "down") if vdoc.x.down_with_port => "available",
+                    _ => continue,
+                };
+                let mut doc: Value = serde_json::from_str(&rec.doc)
+                    .map_err(|e| ControlError::Internal(e.to_string()))?;
+                if let Some(wire) = doc.get_mut("wire").and_then(Value::as_object_mut) {
+                    wire.insert("virtualInterfaceState".into(), to.into());
+                    lifecycle::on_enter(Kind::VirtualInterface, to, now_ms, wire);
+                }
+                if let Some(obj) = doc.as_object_mut() {
+                    let x = obj.entry("x").or_insert_with(|| json!({}));
+                    if !x.is_object() {
+                        *x = json!({});
+                    }
+                    if let Some(x) = x.as_object_mut() {
+                        if to == "down" {
+                            x.insert(DOWN_WITH_PORT.into(), true.into());
+                        } else {
+                            x.remove(DOWN_WITH_PORT);
+                        }
+                    }
+                }
+                let mut next = rec.clone();
+                next.state = to.to_string();
+                next.doc = doc.to_string();
+                next.due_at = None;
+                batch.push(Write::Put(next, Expect::Version(rec.version)));
+            }
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.store()
+            .apply(batch)
+            .map_err(|e| internal(store_error(e)))?;
+        Ok(())
     }
 }
 
@@ -230,6 +355,11 @@ impl Control for Emulator {
         let written = self
             .commit(&cx, vec![Write::Put(next, Expect::Version(rec.version))])
             .map_err(internal)?;
+        if matches!(kind, Kind::Connection | Kind::Interconnect)
+            && matches!(state, "down" | "available")
+        {
+            self.propagate_ports(&[(kind, id.to_string())], now_ms)?;
+        }
         written
             .first()
             .map(summary)

@@ -85,21 +85,11 @@ fn is_uuid(id: &str) -> bool {
 }
 
 fn check_gateway_id(id: &str) -> Result<(), ApiError> {
-    if is_uuid(id) {
-        Ok(())
-    } else {
-        Err(ApiError::client(format!(
-            "DirectConnectGatewayID {id} has an invalid format."
-        )))
-    }
+    super::ids::IdKind::Gateway.check(id)
 }
 
 fn check_association_id(id: &str) -> Result<(), ApiError> {
-    if is_uuid(id) {
-        Ok(())
-    } else {
-        Err(ApiError::client("Association ID has an invalid format."))
-    }
+    super::ids::IdKind::Association.check(id)
 }
 
 fn gateway_not_found(id: &str) -> ApiError {
@@ -113,9 +103,11 @@ fn association_not_found(id: &str) -> ApiError {
 }
 
 fn proposal_not_found(id: &str) -> ApiError {
-    ApiError::client(format!(
-        "Direct Connect Gateway Association Proposal {id} is not found"
-    ))
+    super::ids::IdKind::Proposal.missing(id, |id| {
+        ApiError::client(format!(
+            "Direct Connect Gateway Association Proposal {id} is not found"
+        ))
+    })
 }
 
 /// A new UUID no stored record of `kind` has. Call under the write lock.
@@ -872,6 +864,15 @@ fn proposal_view(rec: &Record, doc: &ProposalDoc) -> DirectConnectGatewayAssocia
     if let Some(state) = DirectConnectGatewayAssociationProposalState::from_wire(&rec.state) {
         p.proposal_state = Some(state);
     }
+    // Documents stored before empty lists were left out.
+    for list in [
+        &mut p.existing_allowed_prefixes_to_direct_connect_gateway,
+        &mut p.requested_allowed_prefixes_to_direct_connect_gateway,
+    ] {
+        if list.as_ref().is_some_and(Vec::is_empty) {
+            *list = None;
+        }
+    }
     p
 }
 
@@ -941,8 +942,11 @@ pub(crate) fn create_direct_connect_gateway_association_proposal(
                 owner_account: Some(cx.account.clone()),
                 region: Some(cx.region.clone()),
             }),
-            existing_allowed_prefixes_to_direct_connect_gateway: Some(to_wire(&existing_prefixes)),
-            requested_allowed_prefixes_to_direct_connect_gateway: Some(to_wire(&requested)),
+            // AWS leaves out a list it has nothing for (no existing association).
+            existing_allowed_prefixes_to_direct_connect_gateway: (!existing_prefixes.is_empty())
+                .then(|| to_wire(&existing_prefixes)),
+            requested_allowed_prefixes_to_direct_connect_gateway: (!requested.is_empty())
+                .then(|| to_wire(&requested)),
         },
         x: serde_json::Value::Null,
     };

@@ -9,7 +9,9 @@ use crate::api::{ApiError, RequestContext, is_account_id};
 use crate::store::{Expect, Kind, Query, Record, Write};
 
 fn not_found(id: &str) -> ApiError {
-    ApiError::client(format!("Could not find Interconnect with ID {id}"))
+    super::ids::IdKind::Interconnect.missing(id, |id| {
+        ApiError::client(format!("Could not find Interconnect with ID {id}"))
+    })
 }
 
 /// Loads an interconnect of the caller.
@@ -22,7 +24,8 @@ pub(crate) fn load_own(
 }
 
 /// An interconnect as the wire shows it (stored in the connection shape).
-fn as_interconnect(c: Connection) -> Interconnect {
+fn as_interconnect(mut c: Connection) -> Interconnect {
+    ports::hide_unallocated_devices(&mut c);
     let state = c
         .connection_state
         .and_then(|s| InterconnectState::from_wire(s.as_str()))
@@ -110,7 +113,7 @@ pub(crate) fn describe_interconnects(
     let mut q = Query::kind(Kind::Interconnect);
     q.account = Some(&cx.account);
     q.region = Some(&cx.region);
-    q.exclude_states = &["deleted"];
+    // Deleted interconnects stay listed until purged, like connections.
     let (recs, next_token) = paging::page(svc, q, input.max_results, input.next_token.as_deref())?;
     let interconnects = recs
         .iter()
@@ -176,6 +179,8 @@ struct Parent {
     bandwidth: String,
     location: String,
     device: Option<String>,
+    physical: Option<String>,
+    logical: Option<String>,
     macsec: bool,
     jumbo: Option<bool>,
 }
@@ -197,7 +202,7 @@ fn load_parent(
         if is_gone(&rec.state) {
             return Err(missing());
         }
-        if doc.wire.allows_hosted_connections != Some(true) {
+        if doc.wire.allows_hosted_connections != Some(true) && !svc.is_partner(&rec.account) {
             return Err(ApiError::client(format!(
                 "Lag {id} does not allow hosted connections."
             )));
@@ -208,6 +213,8 @@ fn load_parent(
             bandwidth: doc.wire.connections_bandwidth.unwrap_or_default(),
             location: doc.wire.location.unwrap_or_default(),
             device: doc.wire.aws_device_v2,
+            physical: doc.wire.aws_device,
+            logical: doc.wire.aws_logical_device_id,
             macsec: doc.wire.mac_sec_capable.unwrap_or(false),
             jumbo: doc.wire.jumbo_frame_capable,
         });
@@ -222,6 +229,8 @@ fn load_parent(
         bandwidth: doc.wire.bandwidth.unwrap_or_default(),
         location: doc.wire.location.unwrap_or_default(),
         device: doc.wire.aws_device_v2,
+        physical: doc.wire.aws_device,
+        logical: doc.wire.aws_logical_device_id,
         macsec: doc.wire.mac_sec_capable.unwrap_or(false),
         jumbo: doc.wire.jumbo_frame_capable,
     })
@@ -296,10 +305,10 @@ fn allocate(
         vlan: Some(vlan),
         partner_name: Some(svc.partner_name(&cx.account)),
         lag_id: parent.lag_id.clone(),
-        aws_device: parent.device.clone(),
+        aws_device: parent.physical.clone(),
         jumbo_frame_capable: parent.jumbo,
         aws_device_v2: parent.device.clone(),
-        aws_logical_device_id: parent.device.clone(),
+        aws_logical_device_id: parent.logical.clone(),
         has_logical_redundancy: Some(HasLogicalRedundancy::Unknown),
         tags: Some(tags),
         mac_sec_capable: Some(false),
@@ -323,7 +332,9 @@ fn allocate(
     base.parent = Some(parent.id);
     let rec = svc.record(&base, "ordering", &doc, Some(cx.now_ms))?;
     svc.commit(cx, vec![Write::Put(rec, Expect::Absent)])?;
-    Ok(doc.wire)
+    let mut answer = doc.wire;
+    ports::hide_unallocated_devices(&mut answer);
+    Ok(answer)
 }
 
 pub(crate) fn allocate_hosted_connection(

@@ -21,7 +21,9 @@ pub(crate) struct LagExtra {
 pub(crate) type LagDoc = Doc<Lag, LagExtra>;
 
 pub(crate) fn not_found(id: &str) -> ApiError {
-    ApiError::client(format!("Could not find Lag with ID {id}"))
+    ids::IdKind::Lag.missing(id, |id| {
+        ApiError::client(format!("Could not find Lag with ID {id}"))
+    })
 }
 
 /// Loads a LAG of the caller (same account and region).
@@ -84,6 +86,11 @@ pub(crate) fn view(svc: &Emulator, rec: &Record, doc: &LagDoc) -> Result<Lag, Ap
         members(svc, &rec.id)?
     };
     let mut lag = doc.wire.clone();
+    // AWS leaves it out for an ordinary customer's LAG (documents stored
+    // earlier say `false`).
+    if lag.allows_hosted_connections == Some(false) {
+        lag.allows_hosted_connections = None;
+    }
     lag.lag_state = Some(reported_state(rec, &lag, &members));
     lag.number_of_connections = Some(members.len() as i32);
     let billable = members
@@ -246,15 +253,25 @@ pub(crate) fn create_lag(
     )?;
 
     let lag_id = fresh_id(svc, "dxlag")?;
+    // A LAG made of existing connections lives on their device.
     let device = match &existing {
-        Some((_, d)) => d
-            .wire
-            .aws_device_v2
-            .clone()
-            .unwrap_or_else(|| ids::device(location.code)),
-        None => ids::device(location.code),
+        Some((_, d)) => {
+            let fresh = ports::Devices::new(location.code);
+            ports::Devices {
+                physical: d.wire.aws_device.clone().unwrap_or(fresh.physical),
+                v2: d.wire.aws_device_v2.clone().unwrap_or(fresh.v2),
+                logical: d
+                    .wire
+                    .aws_logical_device_id
+                    .clone()
+                    .unwrap_or(fresh.logical),
+            }
+        }
+        None => ports::Devices::new(location.code),
     };
-    let is_partner = svc.is_partner(&cx.account);
+    // Only a partner's LAG allows hosted connections; with no partners
+    // configured, every account may sell, but its LAGs answer as a customer's.
+    let is_partner = svc.is_configured_partner(&cx.account);
     let lag = Lag {
         connections_bandwidth: Some(bandwidth.clone()),
         lag_id: Some(lag_id.clone()),
@@ -264,10 +281,11 @@ pub(crate) fn create_lag(
         location: Some(location.code.to_string()),
         region: Some(cx.region.clone()),
         minimum_links: Some(0),
-        aws_device: Some(device.clone()),
-        aws_device_v2: Some(device.clone()),
-        aws_logical_device_id: Some(device.clone()),
-        allows_hosted_connections: Some(is_partner),
+        aws_device: Some(device.physical.clone()),
+        aws_device_v2: Some(device.v2.clone()),
+        aws_logical_device_id: Some(device.logical.clone()),
+        // AWS leaves it out for an ordinary customer's LAG.
+        allows_hosted_connections: is_partner.then_some(true),
         jumbo_frame_capable: Some(true),
         has_logical_redundancy: Some(HasLogicalRedundancy::Unknown),
         tags: Some(tags),
@@ -339,9 +357,9 @@ pub(crate) fn create_lag(
         );
         wire.lag_id = Some(lag_id.clone());
         wire.billing_mode = billing;
-        wire.aws_device = Some(device.clone());
-        wire.aws_device_v2 = Some(device.clone());
-        wire.aws_logical_device_id = Some(device.clone());
+        wire.aws_device = Some(device.physical.clone());
+        wire.aws_device_v2 = Some(device.v2.clone());
+        wire.aws_logical_device_id = Some(device.logical.clone());
         let mut doc = ConnectionDoc {
             wire,
             x: ConnectionExtra::default(),
@@ -386,10 +404,11 @@ pub(crate) fn describe_lags(
             next_token: None,
         });
     }
+    // Deleted LAGs stay listed until the lifecycle purges them, as AWS lists
+    // them (a recorded DescribeLags() answered 9 LAGs, 6 of them deleted).
     let mut q = Query::kind(Kind::Lag);
     q.account = Some(&cx.account);
     q.region = Some(&cx.region);
-    q.exclude_states = &["deleted"];
     let (recs, next_token) = paging::page(svc, q, input.max_results, input.next_token.as_deref())?;
     let lags = recs
         .iter()
@@ -419,9 +438,15 @@ pub(crate) fn update_lag(
     }
     if let Some(min) = input.minimum_links {
         let count = members(svc, &input.lag_id)?.len();
-        if min < 0 || min as usize > count {
+        if min < 0 {
             return Err(ApiError::client(format!(
-                "minimumLinks must be between 0 and the number of connections in Lag {} ({count}), got {min}.",
+                "MinimumLinks cannot be negative, got {min}."
+            )));
+        }
+        // AWS's text begins so (the Ansible community.aws LAG module matches it).
+        if min as usize > count {
+            return Err(ApiError::client(format!(
+                "MinimumLinks cannot be set higher than the number of connections in Lag {} ({count}).",
                 input.lag_id
             )));
         }
@@ -457,18 +482,17 @@ pub(crate) fn delete_lag(
     }
     let vifs = super::vifs::vifs_on(svc, &input.lag_id)?;
     if !vifs.is_empty() {
+        // AWS's text ends so (the Ansible community.aws LAG module matches it).
         return Err(ApiError::client(format!(
-            "Lag {} cannot be deleted while it has virtual interfaces ({}).",
-            input.lag_id,
-            vifs.len()
+            "Lag {} cannot be deleted until its Virtual Interfaces are deleted.",
+            input.lag_id
         )));
     }
     let hosted = super::interconnects::hosted_on(svc, &input.lag_id)?;
     if !hosted.is_empty() {
         return Err(ApiError::client(format!(
-            "Lag {} cannot be deleted while it has hosted connections ({}).",
-            input.lag_id,
-            hosted.len()
+            "Lag {} cannot be deleted until its hosted connections are deleted.",
+            input.lag_id
         )));
     }
     // Members stay, as standalone ports; leaving its resiliency group ends
@@ -664,7 +688,10 @@ fn leave_check(
         .filter(|(r, _)| r.state == "available" && r.id != rec.id)
         .count();
     let last = members.len() <= 1;
-    if !last && up_after < min {
+    // AWS refuses when the removal "would cause the LAG to fall below" its
+    // minimum (DisassociateConnectionFromLag's documentation): a member that is
+    // not available yet does not count, so removing it changes nothing.
+    if !last && rec.state == "available" && up_after < min {
         return Err(ApiError::client(format!(
             "Removing connection {id} would drop Lag {lag_id} below its minimum of {min} available connections."
         )));
@@ -680,10 +707,16 @@ pub(crate) fn disassociate_connection_from_lag(
     let _guard = svc.lock()?;
     let id = &input.connection_id;
     let lag_id = &input.lag_id;
-    let (rec, mut doc) = load_port(svc, cx, id)
-        .map_err(|_| ApiError::client(format!("Connection does not exist: {id}")))?;
-    load_own(svc, cx, lag_id)
-        .map_err(|_| ApiError::client(format!("Lag does not exist: {lag_id}")))?;
+    let (rec, mut doc) = load_port(svc, cx, id).map_err(|_| {
+        ids::IdKind::Connection.missing(id, |id| {
+            ApiError::client(format!("Connection does not exist: {id}"))
+        })
+    })?;
+    load_own(svc, cx, lag_id).map_err(|_| {
+        ids::IdKind::Lag.missing(lag_id, |id| {
+            ApiError::client(format!("Lag does not exist: {id}"))
+        })
+    })?;
     if is_gone(&rec.state) {
         return Err(ApiError::client(format!(
             "Connection does not exist: {id} is {}",

@@ -5,7 +5,10 @@
 //! Source: the public dataset `chriselsen/dx-location-details` (commit
 //! 4b12cb7, 2026-02-17), as summarised in section 14 of the project's
 //! behaviour reference (`aws-behaviour.md`). That dataset upper-cases codes;
-//! `EqDC2` keeps its real mixed case. The two sa-east-1 entries come from the
+//! the codes AWS is known to spell in mixed case keep AWS's spelling: `EqDC2`
+//! (AWS CLI examples) and `EqSe2` (a recorded CreateConnection that AWS
+//! accepted in us-west-2). Since the real case of the other codes is unknown,
+//! a code is matched without regard to case and answered as catalogued. The two sa-east-1 entries come from the
 //! AWS CLI `describe-locations` example. No public source lists the providers
 //! of a location, so every provider list is empty.
 
@@ -179,7 +182,7 @@ static LOCATIONS: &[LocationInfo] = &[
     ),
     loc(
         "us-west-2",
-        "EQSE2",
+        "EqSe2",
         "Equinix SE2/SE3 - Seattle, Seattle, WA, US",
         P1_400,
         M10_400,
@@ -391,9 +394,11 @@ pub fn in_region(region: &str) -> impl Iterator<Item = &'static LocationInfo> {
     LOCATIONS.iter().filter(move |l| l.region == region)
 }
 
-/// The location with exactly this code in this region.
+/// The location with this code in this region, whatever the case of `code`
+/// (the catalogue's spelling of most codes is the dataset's upper case, not
+/// necessarily AWS's).
 pub fn find(region: &str, code: &str) -> Option<&'static LocationInfo> {
-    in_region(region).find(|l| l.code == code)
+    in_region(region).find(|l| l.code.eq_ignore_ascii_case(code))
 }
 
 /// The port-speed label of a dedicated bandwidth: "1Gbps" -> Some("1G"), "10Gbps" -> "10G", "100Gbps" -> "100G", "400Gbps" -> "400G"; anything else None.
@@ -544,7 +549,9 @@ mod tests {
         assert_eq!(l.name, "Equinix DC1-DC15, Ashburn, VA, US");
         assert!(l.port_speeds.contains(&"400G"));
         assert_eq!(l.macsec_speeds, &["10G", "100G", "400G"]);
-        assert!(find("us-east-1", "EQDC2").is_none());
+        // Codes match whatever their case (the catalogue's case is the dataset's).
+        assert_eq!(find("us-east-1", "EQDC2").unwrap().code, "EqDC2");
+        assert_eq!(find("us-west-2", "EqSe2").unwrap().code, "EqSe2");
         assert!(find("us-west-2", "EqDC2").is_none());
     }
 

@@ -496,6 +496,22 @@ impl Emulator {
                     *steps += 1;
                     return Ok(None);
                 }
+                // A step the service scheduled that keeps the state (new BGP peers come up).
+                None if lifecycle::renews(rec.kind, &rec.state) => {
+                    *steps += 1;
+                    if let Some(member) = member
+                        && doc.is_none()
+                    {
+                        doc = Some(
+                            Opened::open(rec.kind, &rec.doc, member)
+                                .map_err(|e| corrupt(&rec, &e))?,
+                        );
+                    }
+                    if let Some(doc) = &mut doc {
+                        doc.renew(rec.kind);
+                    }
+                    rec.due_at = None;
+                }
                 None => rec.due_at = None,
             }
         }
@@ -564,6 +580,15 @@ impl Opened {
             Opened::Splice { value, .. } => *value = serde_json::to_string(state)?,
         }
         Ok(())
+    }
+
+    /// Applies the step [`lifecycle::renews`] names (the state stays).
+    fn renew(&mut self, kind: Kind) {
+        if let Opened::Full(doc) = self
+            && let Some(obj) = doc.get_mut("wire").and_then(|w| w.as_object_mut())
+        {
+            lifecycle::on_renew(kind, obj);
+        }
     }
 
     /// The changed document; `doc` is the text it was opened from.

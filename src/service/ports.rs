@@ -105,7 +105,7 @@ pub fn new_port(
     provider_name: Option<String>,
     tags: Vec<Tag>,
 ) -> Connection {
-    let device = ids::device(location);
+    let device = Devices::new(location);
     Connection {
         owner_account: Some(cx.account.clone()),
         connection_id: Some(id.to_string()),
@@ -114,10 +114,10 @@ pub fn new_port(
         region: Some(cx.region.clone()),
         location: Some(location.to_string()),
         bandwidth: Some(bandwidth.to_string()),
-        aws_device: Some(device.clone()),
+        aws_device: Some(device.physical),
         jumbo_frame_capable: Some(true),
-        aws_device_v2: Some(device.clone()),
-        aws_logical_device_id: Some(device),
+        aws_device_v2: Some(device.v2),
+        aws_logical_device_id: Some(device.logical),
         has_logical_redundancy: Some(HasLogicalRedundancy::Unknown),
         tags: Some(tags),
         provider_name,
@@ -126,6 +126,46 @@ pub fn new_port(
         encryption_mode: Some(if macsec { "no_encrypt" } else { "unknown" }.to_string()),
         mac_sec_keys: macsec.then(Vec::new),
         ..Default::default()
+    }
+}
+
+/// The three device names AWS reports for a port: the physical device
+/// (`awsDevice`), its V2 name (`awsDeviceV2`) and the logical device
+/// (`awsLogicalDeviceId`), each `<location>-<suffix>` and each different.
+pub struct Devices {
+    pub physical: String,
+    pub v2: String,
+    pub logical: String,
+}
+
+impl Devices {
+    /// New names for a port at `location`.
+    pub fn new(location: &str) -> Self {
+        Self {
+            physical: ids::device(location),
+            v2: ids::device(location),
+            logical: ids::device(location),
+        }
+    }
+}
+
+/// Whether a connection in `state` has a port yet: AWS allocates it when the
+/// connection leaves `requested` (dedicated) or `ordering` (hosted).
+pub fn has_port(state: Option<&ConnectionState>) -> bool {
+    !matches!(
+        state,
+        Some(ConnectionState::Requested | ConnectionState::Ordering)
+    )
+}
+
+/// Leaves the device members out of an answer for a connection that has no
+/// port yet, as AWS does (they are stored from the start and shown once the
+/// port is allocated).
+pub fn hide_unallocated_devices(wire: &mut Connection) {
+    if !has_port(wire.connection_state.as_ref()) {
+        wire.aws_device = None;
+        wire.aws_device_v2 = None;
+        wire.aws_logical_device_id = None;
     }
 }
 

@@ -75,7 +75,9 @@ fn association_id(group: &str, member: &str) -> String {
 }
 
 fn group_not_found(id: &str) -> ApiError {
-    ApiError::client(format!("Resiliency group {id} does not exist"))
+    super::ids::IdKind::ResiliencyGroup.missing(id, |id| {
+        ApiError::client(format!("Resiliency group {id} does not exist"))
+    })
 }
 
 fn token_reused(token: &str) -> ApiError {

@@ -22,6 +22,10 @@ pub(crate) struct VifExtra {
     /// Its routes' dates and what the customer's router advertises.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routes: Option<super::routes::VifRoutes>,
+    /// Taken down because its connection, LAG or interconnect went down: it
+    /// comes back when the port does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub down_with_port: bool,
 }
 
 /// A stored VIF. Its record: kind `VirtualInterface`, account = VIF owner,
@@ -164,6 +168,7 @@ struct Port {
     id: String,
     location: Option<String>,
     device: Option<String>,
+    logical: Option<String>,
     jumbo: bool,
     hosted: bool,
     is_lag: bool,
@@ -188,6 +193,7 @@ fn load_port(svc: &Emulator, cx: &RequestContext, id: &str) -> Result<Port, ApiE
             id: id.to_string(),
             location: lag.location,
             device: lag.aws_device_v2,
+            logical: lag.aws_logical_device_id,
             jumbo: lag.jumbo_frame_capable.unwrap_or(false),
             hosted: false,
             is_lag: true,
@@ -201,6 +207,7 @@ fn load_port(svc: &Emulator, cx: &RequestContext, id: &str) -> Result<Port, ApiE
         id: id.to_string(),
         location: doc.wire.location,
         device: doc.wire.aws_device_v2,
+        logical: doc.wire.aws_logical_device_id,
         jumbo: doc.wire.jumbo_frame_capable.unwrap_or(false),
         hosted: doc.x.hosted.is_some(),
         is_lag: false,
@@ -471,6 +478,12 @@ fn create_vif(
     }
     let _guard = svc.lock()?;
     let port = load_port(svc, cx, connection_id)?;
+    // AWS's text (terraform-provider-aws#5726): the port's owner allocated to itself.
+    if allocated && owner == cx.account {
+        return Err(ApiError::client(
+            "Cannot allocate VirtualInterface for the connection owner.",
+        ));
+    }
     if mtu > 1500 && !port.jumbo {
         return Err(ApiError::client(format!(
             "{connection_id} does not support jumbo frames; mtu must be 1500."
@@ -532,7 +545,7 @@ fn create_vif(
         }),
         bgp_status: Some(BGPStatus::Down),
         aws_device_v2: port.device.clone(),
-        aws_logical_device_id: port.device.clone(),
+        aws_logical_device_id: port.logical.clone(),
     };
     let mut wire = VirtualInterface {
         owner_account: Some(owner.to_string()),
@@ -559,7 +572,7 @@ fn create_vif(
         bgp_peers: Some(vec![peer]),
         region: Some(cx.region.clone()),
         aws_device_v2: port.device.clone(),
-        aws_logical_device_id: port.device.clone(),
+        aws_logical_device_id: port.logical.clone(),
         tags: Some(tags),
         site_link_enabled: Some(site_link),
         prefix_pool_allocated_count_ipv4: prefixes_held.map(|(v4, _)| v4),
@@ -778,7 +791,9 @@ pub(crate) fn allocate_transit_virtual_interface(
 }
 
 fn vif_missing(id: &str) -> ApiError {
-    ApiError::client(format!("Virtual interface {id} does not exist"))
+    ids::IdKind::VirtualInterface.missing(id, |id| {
+        ApiError::client(format!("Virtual interface {id} does not exist"))
+    })
 }
 
 /// Loads a VIF its owner (or, when `allocator_too`, the account that allocated it) may act on.
@@ -1047,13 +1062,13 @@ pub(crate) fn associate_virtual_interface(
     }
     doc.wire.connection_id = Some(target.id.clone());
     doc.wire.aws_device_v2 = target.device.clone();
-    doc.wire.aws_logical_device_id = target.device.clone();
+    doc.wire.aws_logical_device_id = target.logical.clone();
     doc.wire.virtual_interface_state = Some(VirtualInterfaceState::Pending);
     for peer in doc.wire.bgp_peers.iter_mut().flatten() {
         peer.bgp_peer_state = Some(BGPPeerState::Pending);
         peer.bgp_status = Some(BGPStatus::Down);
         peer.aws_device_v2 = target.device.clone();
-        peer.aws_logical_device_id = target.device.clone();
+        peer.aws_logical_device_id = target.logical.clone();
     }
     let mut moved = rec.clone();
     moved.parent = Some(target.id);

@@ -51,7 +51,11 @@ async fn create_returns_requested_and_describe_sees_every_field() {
     assert_eq!(c.encryption_mode(), Some("no_encrypt"));
     assert_eq!(c.port_encryption_status(), Some("Encryption Down"));
     assert!(c.aws_device_v2().unwrap().starts_with("EqDC2-"));
-    assert_eq!(c.aws_device(), c.aws_device_v2());
+    // Physical device, V2 name and logical device are three names.
+    assert!(c.aws_device().unwrap().starts_with("EqDC2-"));
+    assert!(c.aws_logical_device_id().unwrap().starts_with("EqDC2-"));
+    assert_ne!(c.aws_device(), c.aws_device_v2());
+    assert_ne!(c.aws_logical_device_id(), c.aws_device_v2());
     assert!(c.loa_issue_time().is_none(), "no LOA was asked for yet");
     assert_eq!(c.vlan(), 0, "a dedicated connection has no VLAN");
     assert!(c.partner_name().is_none() && c.lag_id().is_none());
@@ -370,13 +374,17 @@ async fn update_and_delete() {
         by_id.connections()[0].connection_state(),
         Some(&ConnectionState::Deleted)
     );
+    // AWS keeps listing a deleted connection, as `deleted`, for a while.
     let all = dx.describe_connections().send().await.unwrap();
-    let listed: Vec<_> = all
+    let mut listed: Vec<_> = all
         .connections()
         .iter()
-        .filter_map(|c| c.connection_id())
+        .filter_map(|c| Some((c.connection_id()?, c.connection_state()?.as_str())))
         .collect();
-    assert_eq!(listed, [sec_id]);
+    listed.sort();
+    let mut want = vec![(plain_id, "deleted"), (sec_id, "available")];
+    want.sort();
+    assert_eq!(listed, want);
     // Deleting again is harmless.
     let again = dx
         .delete_connection()

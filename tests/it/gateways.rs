@@ -668,6 +668,7 @@ async fn cross_account_proposal_flow() {
         cidrs(p.requested_allowed_prefixes_to_direct_connect_gateway()),
         ["192.168.0.0/24"]
     );
+    // AWS leaves the list out when there is no existing association.
     assert!(
         p.existing_allowed_prefixes_to_direct_connect_gateway()
             .is_empty()

@@ -8,6 +8,7 @@ mod cbor;
 mod common;
 mod connections;
 mod control;
+mod fidelity;
 mod fuzz;
 mod gateways;
 mod hosted;

@@ -64,7 +64,9 @@ def test_cli_connection_flow(aws):
 
     deleted = aws("delete-connection", "--connection-id", cid)
     assert deleted["connectionState"] == "deleted"
-    assert cid not in [c["connectionId"] for c in aws("describe-connections")["connections"]]
+    # Listed as deleted for a while, as AWS does.
+    assert [c["connectionState"] for c in aws("describe-connections")["connections"]
+            if c["connectionId"] == cid] == ["deleted"]
 
 
 def test_cli_describe_locations(aws):

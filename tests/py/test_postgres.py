@@ -91,10 +91,11 @@ def test_one_state_through_two_processes(pair):
     assert a.describe_connections(connectionId=cid)["connections"][0]["connectionState"] == "deleted"
     # A second delete, through the other process, finds it already deleted.
     assert a.delete_connection(connectionId=cid)["connectionState"] == "deleted"
-    # Listings leave deleted connections out, in both processes.
+    # Listings show the deleted connection as deleted, in both processes.
     other = b.create_connection(location="CSVA1", bandwidth="10Gbps", connectionName="via-b")["connectionId"]
     for dx in (a, b):
-        assert [c["connectionId"] for c in dx.describe_connections()["connections"]] == [other]
+        listed = {c["connectionId"]: c["connectionState"] for c in dx.describe_connections()["connections"]}
+        assert set(listed) == {cid, other} and listed[cid] == "deleted"
 
 
 @pytest.mark.parametrize("pair", [("--max-connections-per-location", "3")], indirect=True)
