@@ -128,7 +128,9 @@ class Model:
             "float": "f64",
         }[t]
 
-    def input_reachable(self):
+    def reachable(self, side):
+        """Shapes reachable from the operations' `side` ("input" or
+        "output") shapes, in visiting order."""
         seen = []
 
         def visit(name):
@@ -143,29 +145,15 @@ class Model:
                 visit(s["member"]["shape"])
 
         for op in self.ops.values():
-            if "input" in op:
-                visit(op["input"]["shape"])
+            if side in op:
+                visit(op[side]["shape"])
         return seen
+
+    def input_reachable(self):
+        return self.reachable("input")
 
     def output_reachable(self):
-        """Shapes reachable from the operations' outputs, in visiting order."""
-        seen = []
-
-        def visit(name):
-            if name in seen:
-                return
-            seen.append(name)
-            s = self.shapes[name]
-            if s["type"] == "structure":
-                for m in s["members"].values():
-                    visit(m["shape"])
-            elif s["type"] == "list":
-                visit(s["member"]["shape"])
-
-        for op in self.ops.values():
-            if "output" in op:
-                visit(op["output"]["shape"])
-        return seen
+        return self.reachable("output")
 
 
 def gen_types(m: Model) -> str:
