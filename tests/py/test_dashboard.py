@@ -195,3 +195,74 @@ def test_owner_confirms_a_hosted_connection_from_the_dashboard(server, partner, 
     # And links lead on to the interconnect it sits on.
     browser.find_element(By.CSS_SELECTOR, "table.related a").click()
     wait_for("the interconnect's detail view", lambda: browser.find_element(By.ID, "detail").get_attribute("data-id") == ic)
+
+
+def test_every_other_action_from_the_dashboard(fresh_server, browser):
+    """The dashboard's remaining actions, clicked in the browser on a server
+    of their own: decline (as the owner), set a VIF's customer routes, move
+    the clock an hour and a day, and reset (the last two ask to confirm)."""
+    import json
+    import urllib.request
+
+    from selenium.webdriver.common.by import By
+
+    srv = fresh_server
+    partner_dx = srv.client("111111111111", "us-east-1")
+    owner = srv.client("222222222222", "us-east-1")
+
+    def clock_ms():
+        with urllib.request.urlopen(f"{srv.endpoint}/_dxemu/clock") as r:
+            return json.loads(r.read())["nowMs"]
+
+    def click(resource_id, label, confirm=False):
+        def press():
+            scope = row(browser, resource_id) if resource_id else browser
+            buttons = [b for b in scope.find_elements(By.TAG_NAME, "button") if b.text == label]
+            if not buttons:
+                return False
+            buttons[0].click()
+            return True
+
+        wait_for(f"the {label!r} button", press)
+        if confirm:
+            wait_for("the confirmation", lambda: browser.switch_to.alert).accept()
+
+    ic = partner_dx.create_interconnect(interconnectName="ix", bandwidth="10Gbps", location="EqDC2")["interconnectId"]
+    hosted = partner_dx.allocate_hosted_connection(
+        connectionId=ic, ownerAccount="222222222222", bandwidth="500Mbps", connectionName="declined", vlan=444
+    )["connectionId"]
+    conn = owner.create_connection(location="EqDC2", bandwidth="1Gbps", connectionName="port")["connectionId"]
+    vif = owner.create_private_virtual_interface(
+        connectionId=conn,
+        newPrivateVirtualInterface={"virtualInterfaceName": "v", "vlan": 101, "asn": 65000,
+                                    "virtualGatewayId": "vgw-aba37db6"},
+    )["virtualInterfaceId"]
+    browser.get(f"{srv.endpoint}/_dxemu/ui")
+
+    # Decline, as the hosted connection's owner.
+    click(hosted, "decline", confirm=True)
+    wait_for("the decline", lambda: state_of(owner, hosted) == "rejected")
+
+    # The customer router advertises a prefix.
+    field = wait_for("the routes field", lambda: row(browser, vif).find_element(By.NAME, "cidrs"))
+    field.send_keys("10.1.0.0/16")
+    click(vif, "Set routes")
+
+    def accepted():
+        routes = owner.list_virtual_interface_routes(
+            virtualInterfaceId=vif, filters={"routeDirection": "accepted"})["routes"]
+        return [r["cidr"] for r in routes] == ["10.1.0.0/16"]
+
+    wait_for("the accepted route", accepted)
+
+    # The clock: an hour, then a day.
+    before = clock_ms()
+    click(None, "+1 hour")
+    wait_for("an hour to pass", lambda: clock_ms() - before >= 3600 * 1000)
+    before = clock_ms()
+    click(None, "+1 day")
+    wait_for("a day to pass", lambda: clock_ms() - before >= 86400 * 1000)
+
+    # Reset forgets everything.
+    click(None, "Reset", confirm=True)
+    wait_for("the reset", lambda: owner.describe_connections()["connections"] == [])
