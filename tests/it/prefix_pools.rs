@@ -110,6 +110,20 @@ fn id_of(v: &Value, member: &str) -> String {
     v[member].as_str().unwrap().to_string()
 }
 
+/// A new Direct Connect gateway of `account`: its id and its answer.
+async fn gateway(srv: &TestServer, account: &str, name: &str) -> (String, Value) {
+    let out = ok(
+        srv,
+        account,
+        "CreateDirectConnectGateway",
+        json!({"directConnectGatewayName": name}),
+    )
+    .await;
+    let gw = out["directConnectGateway"].clone();
+    let id = gw["directConnectGatewayId"].as_str().unwrap().to_string();
+    (id, gw)
+}
+
 #[tokio::test]
 async fn pools_follow_port_speed_and_are_whole_on_a_new_connection() {
     let srv = TestServer::start().await;
@@ -515,18 +529,8 @@ async fn hosted_vifs_draw_from_the_owners_pool_and_hosted_connections_have_none(
 async fn gateway_totals_sum_attached_vifs_up_to_their_limit() {
     let srv = TestServer::start().await;
     let conn = id_of(&connection(&srv, OWNER, "100Gbps").await, "connectionId");
-    let gw = ok(
-        &srv,
-        OWNER,
-        "CreateDirectConnectGateway",
-        json!({"directConnectGatewayName": "gw"}),
-    )
-    .await;
-    assert_eq!(gw["directConnectGateway"]["totalPrefixPoolAllocations"], 0);
-    let gw_id = gw["directConnectGateway"]["directConnectGatewayId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (gw_id, gw) = gateway(&srv, OWNER, "gw").await;
+    assert_eq!(gw["totalPrefixPoolAllocations"], 0);
     let on_gateway = |vlan: i32, v4: i32, v6: i32| {
         json!({"connectionId": conn, "newPrivateVirtualInterface": {
             "virtualInterfaceName": format!("gw-{vlan}"), "vlan": vlan, "asn": 65000,
@@ -838,17 +842,7 @@ async fn moving_a_vif_moves_its_allocation() {
 async fn the_dashboard_shows_pools_limits_and_gateway_totals() {
     let srv = TestServer::start().await;
     let conn = id_of(&connection(&srv, OWNER, "10Gbps").await, "connectionId");
-    let gw = ok(
-        &srv,
-        OWNER,
-        "CreateDirectConnectGateway",
-        json!({"directConnectGatewayName": "gw"}),
-    )
-    .await;
-    let gw_id = gw["directConnectGateway"]["directConnectGatewayId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (gw_id, _) = gateway(&srv, OWNER, "gw").await;
     let vif = ok(
         &srv,
         OWNER,
@@ -891,17 +885,7 @@ async fn the_dashboard_shows_pools_limits_and_gateway_totals() {
 async fn confirming_a_hosted_vif_checks_the_gateway_limit() {
     let srv = TestServer::start().await;
     let conn = id_of(&connection(&srv, OWNER, "100Gbps").await, "connectionId");
-    let gw = ok(
-        &srv,
-        OTHER,
-        "CreateDirectConnectGateway",
-        json!({"directConnectGatewayName": "theirs"}),
-    )
-    .await;
-    let gw_id = gw["directConnectGateway"]["directConnectGatewayId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (gw_id, _) = gateway(&srv, OTHER, "theirs").await;
     let mut vifs = Vec::new();
     for vlan in 401..=406 {
         let vif = ok(
